@@ -1,0 +1,113 @@
+/**
+ * The console's and broker's shared state, one SQLite database under MAGPIE_DATA_DIR.
+ * Times are epoch milliseconds. Changing this file: run `npm run db:generate` and commit
+ * the migration it writes to db/migrations.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const createdAt = () =>
+  integer('created_at', { mode: 'number' })
+    .notNull()
+    .default(sql`(unixepoch() * 1000)`);
+
+/** Console accounts. Today there is one: the admin created at first start or by /setup. */
+export const users = sqliteTable('users', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  username: text('username').notNull().unique(),
+  /** scrypt$N$r$p$salt$hash, see server/auth/password.ts */
+  passwordHash: text('password_hash').notNull(),
+  createdAt: createdAt(),
+});
+
+/** Console login sessions. The cookie holds the token; only its SHA-256 is stored. */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/** Failed console logins, per client address, to slow down password guessing. */
+export const loginFailures = sqliteTable('login_failures', {
+  address: text('address').primaryKey(),
+  failures: integer('failures').notNull(),
+  lastFailureAt: integer('last_failure_at').notNull(),
+});
+
+/**
+ * AccessKey pairs of the console's account. Signature checks need the secret itself, so it is
+ * stored encrypted (AES-256-GCM, key in the data directory), never in plain text.
+ */
+export const accessKeys = sqliteTable('access_keys', {
+  id: text('id').primaryKey(),
+  secretEncrypted: text('secret_encrypted').notNull(),
+  description: text('description').notNull().default(''),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+  lastUsedAt: integer('last_used_at'),
+  createdAt: createdAt(),
+});
+
+export const instances = sqliteTable(
+  'instances',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    maxConnections: integer('max_connections').notNull(),
+    maxTps: integer('max_tps').notNull(),
+    maxSubscriptions: integer('max_subscriptions').notNull(),
+    /** Open mode: no authentication, no group or parent-topic checks (local development). */
+    openMode: integer('open_mode', { mode: 'boolean' }).notNull().default(false),
+    tcpPort: integer('tcp_port').notNull(),
+    tlsPort: integer('tls_port').notNull(),
+    wsPort: integer('ws_port').notNull(),
+    wssPort: integer('wss_port').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('instances_name_unique').on(t.name)],
+);
+
+export const topics = sqliteTable(
+  'topics',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('topics_instance_name_unique').on(t.instanceId, t.name)],
+);
+
+export const groups = sqliteTable(
+  'groups',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('groups_instance_name_unique').on(t.instanceId, t.name)],
+);
+
+/** Console-wide settings (key/value), e.g. the host name shown in endpoint URLs. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+export type Instance = typeof instances.$inferSelect;
+export type Topic = typeof topics.$inferSelect;
+export type Group = typeof groups.$inferSelect;
+export type AccessKeyRow = typeof accessKeys.$inferSelect;

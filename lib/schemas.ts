@@ -1,0 +1,123 @@
+/**
+ * The product's naming rules and limits (PRODUCT.md section 1), once. The console's forms,
+ * the tRPC procedures, the CLI and the broker all validate with these schemas.
+ *
+ * Error messages are i18n keys (see lib/i18n); `describeIssue` turns them into text.
+ */
+import { z } from 'zod';
+
+export const SPEC_MAX_CONNECTIONS = [100, 1000, 5000, 10000, 20000, 50000, 100000] as const;
+export const SPEC_MAX_TPS = [100, 500, 1000, 3000, 5000, 10000, 20000] as const;
+export const SPEC_MAX_SUBSCRIPTIONS = [1000, 10000, 50000, 100000, 200000, 500000, 1000000] as const;
+
+export const DESCRIPTION_MAX = 256;
+
+const oneOf = <T extends readonly number[]>(values: T, message: string) =>
+  z.coerce.number().refine((v) => (values as readonly number[]).includes(v), { message });
+
+export const instanceIdSchema = z
+  .string()
+  .regex(/^mqtt-cn-[a-z0-9]{10,14}$/, { message: 'v.instanceId.format' });
+
+export const instanceNameSchema = z
+  .string()
+  .trim()
+  .min(3, { message: 'v.instanceName.length' })
+  .max(64, { message: 'v.instanceName.length' })
+  .regex(/^[0-9A-Za-z_-]+$/, { message: 'v.instanceName.chars' });
+
+export const instanceSpecSchema = z.object({
+  maxConnections: oneOf(SPEC_MAX_CONNECTIONS, 'v.spec.maxConnections'),
+  maxTps: oneOf(SPEC_MAX_TPS, 'v.spec.maxTps'),
+  maxSubscriptions: oneOf(SPEC_MAX_SUBSCRIPTIONS, 'v.spec.maxSubscriptions'),
+});
+
+export const instanceCreateSchema = instanceSpecSchema.extend({
+  name: instanceNameSchema,
+  openMode: z.boolean().default(false),
+});
+export type InstanceCreateInput = z.input<typeof instanceCreateSchema>;
+
+export const instanceUpdateSchema = instanceSpecSchema.partial().extend({
+  id: instanceIdSchema,
+  name: instanceNameSchema.optional(),
+  openMode: z.boolean().optional(),
+});
+
+export const descriptionSchema = z
+  .string()
+  .trim()
+  .max(DESCRIPTION_MAX, { message: 'v.description.length' })
+  .default('');
+
+export const topicNameSchema = z
+  .string()
+  .trim()
+  .min(3, { message: 'v.topicName.length' })
+  .max(64, { message: 'v.topicName.length' })
+  .regex(/^[A-Za-z0-9_-]+$/, { message: 'v.topicName.chars' });
+
+export const groupNameSchema = z
+  .string()
+  .trim()
+  .regex(/^GID[_-]/, { message: 'v.groupName.prefix' })
+  .min(7, { message: 'v.groupName.length' })
+  .max(64, { message: 'v.groupName.length' })
+  .regex(/^[A-Za-z0-9_-]+$/, { message: 'v.groupName.chars' });
+
+export const topicCreateSchema = z.object({
+  instanceId: instanceIdSchema,
+  name: topicNameSchema,
+  description: descriptionSchema,
+});
+
+export const groupCreateSchema = z.object({
+  instanceId: instanceIdSchema,
+  name: groupNameSchema,
+  description: descriptionSchema,
+});
+
+/** Topics and groups are addressed by instance + name; only the description can change. */
+export const topicRefSchema = z.object({ instanceId: instanceIdSchema, name: z.string().min(1) });
+export const groupRefSchema = topicRefSchema;
+export const describeSchema = topicRefSchema.extend({ description: descriptionSchema });
+
+export const accessKeyIdSchema = z.string().regex(/^LTAI[0-9A-Za-z]{16,24}$/, {
+  message: 'v.accessKeyId.format',
+});
+export const accessKeyCreateSchema = z.object({ description: descriptionSchema });
+
+export const PASSWORD_MIN = 8;
+export const passwordSchema = z
+  .string()
+  .min(PASSWORD_MIN, { message: 'v.password.length' })
+  .max(256, { message: 'v.password.length' });
+
+export const loginSchema = z.object({
+  username: z.string().trim().min(1, { message: 'v.required' }),
+  password: z.string().min(1, { message: 'v.required' }),
+});
+
+export const setupSchema = z
+  .object({ password: passwordSchema, confirm: z.string() })
+  .refine((v) => v.password === v.confirm, { message: 'v.password.mismatch', path: ['confirm'] });
+
+/** A host name or IP address shown in endpoint URLs. */
+export const publicHostSchema = z
+  .string()
+  .trim()
+  .min(1, { message: 'v.required' })
+  .max(253, { message: 'v.host.format' })
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*)$/, {
+    message: 'v.host.format',
+  });
+
+/** Field name → message key, from a failed zod parse. The first issue per field wins. */
+export function fieldErrorsOf(error: z.ZodError): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const field = issue.path.length ? issue.path.join('.') : '_';
+    if (!(field in out)) out[field] = issue.message;
+  }
+  return out;
+}

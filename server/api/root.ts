@@ -1,0 +1,18 @@
+import { accessKeysRouter } from './routers/access-keys';
+import { authRouter } from './routers/auth';
+import { groupsRouter, topicsRouter } from './routers/instance-resources';
+import { instancesRouter } from './routers/instances';
+import { settingsRouter } from './routers/settings';
+import { createCallerFactory, router } from './trpc';
+
+export const appRouter = router({
+  auth: authRouter,
+  accessKeys: accessKeysRouter,
+  instances: instancesRouter,
+  topics: topicsRouter,
+  groups: groupsRouter,
+  settings: settingsRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,37 @@
+/**
+ * Every MAGPIE_ environment variable, read in one place. Keep README.md and .env.example in
+ * step with this file.
+ */
+import path from 'node:path';
+
+export interface MagpieConfig {
+  /** All state (database, keys, certificates) lives under this directory. */
+  dataDir: string;
+  consolePort: number;
+  /** Address the console binds to. */
+  consoleBind: string;
+  /** Password for the admin account created at first start; unset: the first visit asks. */
+  adminPassword: string | undefined;
+  /** Host name shown in endpoint URLs until it is changed in the console's settings. */
+  publicHost: string;
+}
+
+function port(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new Error(`${name} must be a port number (1-65535), got "${raw}"`);
+  }
+  return n;
+}
+
+export function loadConfig(): MagpieConfig {
+  return {
+    dataDir: path.resolve(/*turbopackIgnore: true*/ process.env.MAGPIE_DATA_DIR || './data'),
+    consolePort: port('MAGPIE_CONSOLE_PORT', 3000),
+    consoleBind: process.env.MAGPIE_CONSOLE_BIND || '0.0.0.0',
+    adminPassword: process.env.MAGPIE_ADMIN_PASSWORD || undefined,
+    publicHost: process.env.MAGPIE_PUBLIC_HOST || 'localhost',
+  };
+}

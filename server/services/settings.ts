@@ -1,0 +1,22 @@
+/** Console-wide settings stored in the database. */
+import { eq } from 'drizzle-orm';
+import { settings } from '@/db/schema';
+import { publicHostSchema } from '@/lib/schemas';
+import type { Backend } from '../backend';
+import { parseInput } from '../errors';
+
+const PUBLIC_HOST = 'publicHost';
+
+/** The host name shown in endpoint URLs: the saved setting, else MAGPIE_PUBLIC_HOST. */
+export function getPublicHost({ db, config }: Backend): string {
+  return db.select().from(settings).where(eq(settings.key, PUBLIC_HOST)).get()?.value ?? config.publicHost;
+}
+
+export function setPublicHost({ db }: Backend, host: string): string {
+  const value = parseInput(publicHostSchema, host);
+  db.insert(settings)
+    .values({ key: PUBLIC_HOST, value })
+    .onConflictDoUpdate({ target: settings.key, set: { value } })
+    .run();
+  return value;
+}
