@@ -12,6 +12,9 @@ export const SPEC_MAX_SUBSCRIPTIONS = [1000, 10000, 50000, 100000, 200000, 50000
 
 export const DESCRIPTION_MAX = 256;
 
+/** The spec a new instance gets when none is chosen (console form defaults, CLI defaults). */
+export const DEFAULT_SPEC = { maxConnections: 1000, maxTps: 1000, maxSubscriptions: 10000 } as const;
+
 const oneOf = <T extends readonly number[]>(values: T, message: string) =>
   z.coerce.number().refine((v) => (values as readonly number[]).includes(v), { message });
 
