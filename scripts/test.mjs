@@ -75,8 +75,23 @@ function playwrightSuite() {
   totals.failed += stats.unexpected + (r.status !== 0 && stats.unexpected === 0 ? 1 : 0);
 }
 
+/** Type checking and linting, each counted as one test. */
+function staticSuite() {
+  for (const [name, args] of [
+    ['typecheck', ['tsc', '--noEmit', '-p', '.']],
+    ['lint', ['eslint', '.']],
+  ]) {
+    console.log(`\n== static: ${name} ==`);
+    const r = spawnSync('npx', args, { cwd: root, stdio: 'inherit' });
+    if (r.status === 0) totals.passed += 1;
+    else totals.failed += 1;
+    console.log(`${name}: ${r.status === 0 ? 'ok' : 'FAILED'}`);
+  }
+}
+
 const want = (name) => only.length === 0 || only.includes(name);
 const all = [...findTests(path.join(root, 'lib')), ...findTests(path.join(root, 'server')), ...findTests(path.join(root, 'db'))];
+if (want('static')) staticSuite();
 if (want('unit')) nodeSuite('unit', all.filter((f) => !f.includes(`${path.sep}cli${path.sep}`)));
 if (want('cli')) nodeSuite('cli', all.filter((f) => f.includes(`${path.sep}cli${path.sep}`)));
 if (want('e2e')) playwrightSuite();
