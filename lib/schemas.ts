@@ -15,15 +15,21 @@ export const DESCRIPTION_MAX = 256;
 /** The spec a new instance gets when none is chosen (console form defaults, CLI defaults). */
 export const DEFAULT_SPEC = { maxConnections: 1000, maxTps: 1000, maxSubscriptions: 10000 } as const;
 
+/**
+ * A value that is missing or not a string is reported as required (the named rules below
+ * report everything else), so every failure the console shows is a message key.
+ */
+const requiredString = () => z.string({ error: 'v.required' });
+
+// A missing or non-numeric value (coerced to NaN) gets the same message as a value not in the list.
 const oneOf = <T extends readonly number[]>(values: T, message: string) =>
-  z.coerce.number().refine((v) => (values as readonly number[]).includes(v), { message });
+  z.coerce.number({ error: message }).refine((v) => (values as readonly number[]).includes(v), { message });
 
 export const instanceIdSchema = z
-  .string()
+  .string({ error: 'v.instanceId.format' })
   .regex(/^mqtt-cn-[a-z0-9]{10,14}$/, { message: 'v.instanceId.format' });
 
-export const instanceNameSchema = z
-  .string()
+export const instanceNameSchema = requiredString()
   .trim()
   .min(3, { message: 'v.instanceName.length' })
   .max(64, { message: 'v.instanceName.length' })
@@ -53,15 +59,13 @@ export const descriptionSchema = z
   .max(DESCRIPTION_MAX, { message: 'v.description.length' })
   .default('');
 
-export const topicNameSchema = z
-  .string()
+export const topicNameSchema = requiredString()
   .trim()
   .min(3, { message: 'v.topicName.length' })
   .max(64, { message: 'v.topicName.length' })
   .regex(/^[A-Za-z0-9_-]+$/, { message: 'v.topicName.chars' });
 
-export const groupNameSchema = z
-  .string()
+export const groupNameSchema = requiredString()
   .trim()
   .regex(/^GID[_-]/, { message: 'v.groupName.prefix' })
   .min(7, { message: 'v.groupName.length' })
@@ -81,33 +85,34 @@ export const groupCreateSchema = z.object({
 });
 
 /** Topics and groups are addressed by instance + name; only the description can change. */
-export const topicRefSchema = z.object({ instanceId: instanceIdSchema, name: z.string().min(1) });
+export const topicRefSchema = z.object({
+  instanceId: instanceIdSchema,
+  name: requiredString().min(1, { message: 'v.required' }),
+});
 export const groupRefSchema = topicRefSchema;
 export const describeSchema = topicRefSchema.extend({ description: descriptionSchema });
 
-export const accessKeyIdSchema = z.string().regex(/^LTAI[0-9A-Za-z]{16,24}$/, {
+export const accessKeyIdSchema = z.string({ error: 'v.accessKeyId.format' }).regex(/^LTAI[0-9A-Za-z]{16,24}$/, {
   message: 'v.accessKeyId.format',
 });
 export const accessKeyCreateSchema = z.object({ description: descriptionSchema });
 
 export const PASSWORD_MIN = 8;
-export const passwordSchema = z
-  .string()
+export const passwordSchema = requiredString()
   .min(PASSWORD_MIN, { message: 'v.password.length' })
   .max(256, { message: 'v.password.length' });
 
 export const loginSchema = z.object({
-  username: z.string().trim().min(1, { message: 'v.required' }),
-  password: z.string().min(1, { message: 'v.required' }),
+  username: requiredString().trim().min(1, { message: 'v.required' }),
+  password: requiredString().min(1, { message: 'v.required' }),
 });
 
 export const setupSchema = z
-  .object({ password: passwordSchema, confirm: z.string() })
+  .object({ password: passwordSchema, confirm: requiredString() })
   .refine((v) => v.password === v.confirm, { message: 'v.password.mismatch', path: ['confirm'] });
 
 /** A host name or IP address shown in endpoint URLs. */
-export const publicHostSchema = z
-  .string()
+export const publicHostSchema = requiredString()
   .trim()
   .min(1, { message: 'v.required' })
   .max(253, { message: 'v.host.format' })

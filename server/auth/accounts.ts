@@ -82,13 +82,13 @@ export async function login(
   if (wait > 0) {
     throw new AppError('TOO_MANY_REQUESTS', 'e.tooManyAttempts', { seconds: Math.ceil(wait / 1000) });
   }
+  // Count the attempt as a failure before the (slow, asynchronous) password check and take it
+  // back on success: otherwise a burst of parallel guesses would all pass the delay check above.
+  recordFailure(backend, address, now);
   const user = backend.db.select().from(users).where(eq(users.username, input.username.trim())).get();
   // Verify against a dummy hash for unknown users so timing does not reveal account names.
   const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
-  if (!user || !ok) {
-    recordFailure(backend, address, now);
-    throw new AppError('UNAUTHORIZED', 'e.badCredentials', {}, 'password');
-  }
+  if (!user || !ok) throw new AppError('UNAUTHORIZED', 'e.badCredentials', {}, 'password');
   backend.db.delete(loginFailures).where(eq(loginFailures.address, address)).run();
   return openSession(backend, user.id, now);
 }

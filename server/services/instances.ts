@@ -5,7 +5,7 @@ import { groups, instances, topics, type Instance } from '@/db/schema';
 import { instanceCreateSchema, instanceIdSchema, instanceUpdateSchema, type InstanceCreateInput } from '@/lib/schemas';
 import type { Backend } from '../backend';
 import { AppError, isUniqueViolation, parseInput } from '../errors';
-import { allocatePorts } from './ports';
+import { allocatePorts, isPortFree, portsInUse } from './ports';
 import { getPublicHost } from './settings';
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -46,20 +46,42 @@ function assertNameFree({ db }: Backend, name: string, exceptId?: string): void 
   if (clash && clash.id !== exceptId) throw new AppError('CONFLICT', 'e.duplicate.instance', { name }, 'name');
 }
 
-export async function createInstance(backend: Backend, input: InstanceCreateInput): Promise<Instance> {
+/** How often ports are picked again when a concurrent create took them first. */
+const PORT_ATTEMPTS = 10;
+
+export async function createInstance(
+  backend: Backend,
+  input: InstanceCreateInput,
+  /** Whether a port can be bound; tests replace the real probe. */
+  isFree: (port: number) => Promise<boolean> = isPortFree,
+): Promise<Instance> {
   const data = parseInput(instanceCreateSchema, input);
   assertNameFree(backend, data.name);
-  const ports = await allocatePorts(backend.db);
-  try {
-    return backend.db
-      .insert(instances)
-      .values({ id: newInstanceId(), ...data, ...ports })
-      .returning()
-      .get();
-  } catch (err) {
-    if (isUniqueViolation(err)) throw new AppError('CONFLICT', 'e.duplicate.instance', { name: data.name }, 'name');
-    throw err;
+  for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+    const ports = await allocatePorts(backend.db, isFree);
+    try {
+      // Picking ports awaits the probes, so another create (in this process, or the CLI in
+      // another) may have taken the same ones meanwhile: check again and insert in one
+      // write transaction, and pick again when they are gone.
+      const row = backend.db.transaction(
+        () => {
+          const used = portsInUse(backend.db);
+          if (Object.values(ports).some((p) => used.has(p))) return undefined;
+          return backend.db
+            .insert(instances)
+            .values({ id: newInstanceId(), ...data, ...ports })
+            .returning()
+            .get();
+        },
+        { behavior: 'immediate' },
+      );
+      if (row) return row;
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('CONFLICT', 'e.duplicate.instance', { name: data.name }, 'name');
+      throw err;
+    }
   }
+  throw new AppError('CONFLICT', 'e.noFreePorts');
 }
 
 export function updateInstance(backend: Backend, input: unknown): Instance {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loginSchema, setupSchema } from '@/lib/schemas';
+import { loginSchema, passwordSchema, setupSchema } from '@/lib/schemas';
 import { changePassword, isSetUp, login, logout, openSession, setupAdmin, SESSION_TTL_MS, ADMIN_USERNAME } from '../../auth/accounts';
 import { protectedProcedure, publicProcedure, router } from '../trpc';
 
@@ -34,7 +34,8 @@ export const authRouter = router({
   me: protectedProcedure.query(({ ctx }) => ctx.user),
 
   changePassword: protectedProcedure
-    .input(z.object({ current: z.string(), next: z.string() }))
+    // The new password is checked here so that a failure names its form field.
+    .input(z.object({ current: z.string(), next: passwordSchema }))
     .mutation(async ({ ctx, input }) => {
       await changePassword(ctx.backend, ctx.user.id, input.current, input.next);
       // Changing the password ends every session; keep this browser logged in.
