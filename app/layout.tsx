@@ -21,7 +21,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <I18nProvider initialLocale={locale}>
           <TRPCReactProvider>
             {children}
-            <Toaster richColors position="top-right" closeButton />
+            <Toaster richColors position="top-center" closeButton />
           </TRPCReactProvider>
         </I18nProvider>
       </body>

@@ -24,7 +24,7 @@ function ensureChromium() {
   const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
   const run = (args) => spawnSync(sudo[0] ?? args[0], sudo.length ? args : args.slice(1), { stdio: 'inherit' });
   run(['apt-get', 'update', '-qq']);
-  const r = run(['apt-get', 'install', '-y', '-qq', 'chromium']);
+  const r = run(['apt-get', 'install', '-y', '-qq', 'chromium', 'fonts-wqy-microhei']);
   if (r.status !== 0) {
     console.error('Could not install chromium; install it with: apt-get install chromium');
     process.exit(1);

@@ -49,7 +49,7 @@ describe('translate', () => {
       translate('en', 'e.notFound.topic', { name: 'Orders', instanceId: 'mqtt-cn-abcdefghij' }),
       'Parent topic "Orders" does not exist in instance "mqtt-cn-abcdefghij".',
     );
-    assert.equal(translate('en', 'e.tooManyAttempts', { seconds: 4 }), 'Too many failed logins. Try again in 4 seconds.');
+    assert.equal(translate('en', 'e.tooManyAttempts', { seconds: 4 }), 'Too many failed logins. Try again in 4 s.');
     assert.ok(translate('zh', 'e.tooManyAttempts', { seconds: 4 }).includes('4'));
     assert.ok(!translate('zh', 'e.tooManyAttempts', { seconds: 4 }).includes('{seconds}'));
   });

@@ -1,0 +1,10 @@
+export const INSTANCE_TABS = ['basic', 'endpoints', 'topics', 'groups'] as const;
+export type InstanceTab = (typeof INSTANCE_TABS)[number];
+
+export function isInstanceTab(v: unknown): v is InstanceTab {
+  return (INSTANCE_TABS as readonly unknown[]).includes(v);
+}
+
+export function tabLabelKey(tab: InstanceTab): string {
+  return `instance.tab.${tab}`;
+}

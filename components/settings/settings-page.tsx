@@ -1,0 +1,176 @@
+'use client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
+import { useFormErrors, validate } from '@/components/forms';
+import { useI18n } from '@/components/i18n';
+import { Button } from '@/components/ui/button';
+import { Card, PageHeader } from '@/components/ui/card';
+import { FormAlert, FormField, Input } from '@/components/ui/form-field';
+import { ErrorState, LoadingState } from '@/components/ui/states';
+import { PASSWORD_MIN, passwordSchema, publicHostSchema } from '@/lib/schemas';
+import { useTRPC } from '@/lib/trpc/client';
+import { z } from 'zod';
+
+export function SettingsPage() {
+  const { t } = useI18n();
+  return (
+    <>
+      <PageHeader title={t('nav.settings')} description={t('settings.description')} />
+      <div className="max-w-3xl space-y-5">
+        <PublicHostCard />
+        <ChangePasswordCard />
+      </div>
+    </>
+  );
+}
+
+function PublicHostCard() {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const settings = useQuery(trpc.settings.get.queryOptions());
+  return (
+    <Card title={t('settings.host.title')} description={t('settings.host.description')}>
+      {settings.isPending ? (
+        <LoadingState variant="card" rows={2} className="p-0" />
+      ) : settings.error ? (
+        <ErrorState error={settings.error} onRetry={() => settings.refetch()} />
+      ) : (
+        <PublicHostForm initial={settings.data.publicHost} />
+      )}
+    </Card>
+  );
+}
+
+const HOST_FIELDS = ['publicHost'] as const;
+
+function PublicHostForm({ initial }: { initial: string }) {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [host, setHost] = useState(initial);
+  const form = useFormErrors(HOST_FIELDS);
+  const save = useMutation(
+    trpc.settings.setPublicHost.mutationOptions({
+      onSuccess: async (data) => {
+        setHost(data.publicHost);
+        queryClient.setQueryData(trpc.settings.get.queryKey(), data);
+        // Every instance's endpoint URLs change with it.
+        await queryClient.invalidateQueries({ queryKey: trpc.instances.endpoints.pathKey() });
+        toast.success(t('settings.host.success', { host: data.publicHost }));
+      },
+      onError: (err) => form.fromServer(err, { _: 'publicHost' }),
+    }),
+  );
+
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    const result = validate(z.object({ publicHost: publicHostSchema }), { publicHost: host });
+    if (!result.ok) return form.setErrors(result.errors);
+    form.clear();
+    save.mutate(result.data);
+  }
+
+  return (
+    <form id={form.formId} noValidate onSubmit={onSubmit} className="space-y-4">
+      <FormField
+        id="settings-public-host"
+        label={t('settings.host.label')}
+        hint={t('settings.host.hint')}
+        error={form.message('publicHost')}
+        required
+      >
+        {(p) => (
+          <Input
+            {...p}
+            className="max-w-md font-mono"
+            value={host}
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="mqtt.example.com"
+            onChange={(e) => {
+              setHost(e.target.value);
+              form.clear('publicHost');
+            }}
+          />
+        )}
+      </FormField>
+      {form.formError && <FormAlert>{form.formError}</FormAlert>}
+      <Button type="submit" variant="primary" pending={save.isPending}>
+        {t('common.save')}
+      </Button>
+    </form>
+  );
+}
+
+const PASSWORD_FIELDS = ['current', 'next', 'confirm'] as const;
+
+const changePasswordSchema = z
+  .object({
+    current: z.string().min(1, { message: 'v.required' }),
+    next: passwordSchema,
+    confirm: z.string(),
+  })
+  .refine((v) => v.next === v.confirm, { message: 'v.password.mismatch', path: ['confirm'] });
+
+function ChangePasswordCard() {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const form = useFormErrors(PASSWORD_FIELDS);
+  const change = useMutation(
+    trpc.auth.changePassword.mutationOptions({
+      onSuccess: () => {
+        setCurrent('');
+        setNext('');
+        setConfirm('');
+        toast.success(t('settings.password.success'));
+      },
+      onError: (err) => form.fromServer(err, { _: 'next' }),
+    }),
+  );
+
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    const result = validate(changePasswordSchema, { current, next, confirm });
+    if (!result.ok) return form.setErrors(result.errors);
+    form.clear();
+    change.mutate({ current: result.data.current, next: result.data.next });
+  }
+
+  const field = (id: (typeof PASSWORD_FIELDS)[number], label: string, value: string, set: (v: string) => void, hint?: string) => (
+    <FormField id={`settings-password-${id}`} label={label} hint={hint} error={form.message(id)}>
+      {(p) => (
+        <Input
+          {...p}
+          className="max-w-md"
+          type="password"
+          autoComplete={id === 'current' ? 'current-password' : 'new-password'}
+          value={value}
+          onChange={(e) => {
+            set(e.target.value);
+            form.clear(id);
+          }}
+        />
+      )}
+    </FormField>
+  );
+
+  return (
+    <Card title={t('settings.password.title')} description={t('settings.password.description')}>
+      <form id={form.formId} noValidate onSubmit={onSubmit} className="space-y-4">
+        {/* Lets password managers attach the new password to the right account. */}
+        <input type="text" name="username" autoComplete="username" value="admin" readOnly hidden />
+        {field('current', t('settings.password.current'), current, setCurrent)}
+        {field('next', t('settings.password.new'), next, setNext, t('auth.passwordHint', { min: PASSWORD_MIN }))}
+        {field('confirm', t('settings.password.confirm'), confirm, setConfirm)}
+        {form.formError && <FormAlert>{form.formError}</FormAlert>}
+        <Button type="submit" variant="primary" pending={change.isPending}>
+          {t('settings.password.submit')}
+        </Button>
+      </form>
+    </Card>
+  );
+}

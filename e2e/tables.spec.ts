@@ -1,0 +1,88 @@
+/**
+ * Tables at size (500 parent topics: search, sort, paging), settings, and deleting an
+ * instance, which needs its name typed in and takes its topics and groups with it.
+ */
+import { expect, test } from '@playwright/test';
+import { loginAsAdmin, magpie, snap, trpcMutations } from './support';
+
+test('500 parent topics: the table searches, sorts and pages', async ({ page }) => {
+  await loginAsAdmin(page);
+  const instance = JSON.parse(magpie('instance', 'create', '--name', 'big-instance', '--json')) as { id: string };
+  const names = Array.from({ length: 500 }, (_, i) => `Topic-${String(i).padStart(4, '0')}`);
+  await trpcMutations(
+    page,
+    'topics.create',
+    names.map((name, i) => ({ instanceId: instance.id, name, description: `topic number ${i}` })),
+  );
+
+  await page.goto(`/instances/${instance.id}?tab=topics`);
+  const table = page.getByRole('table');
+  await expect(page.getByText('1–10 of 500')).toBeVisible();
+  await expect(table.getByRole('row')).toHaveCount(11); // header + 10
+  await expect(table.getByRole('row').nth(1)).toContainText('Topic-0000');
+
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await expect(page.getByText('11–20 of 500')).toBeVisible();
+  await expect(table.getByRole('row').nth(1)).toContainText('Topic-0010');
+
+  await page.getByLabel('Rows per page').selectOption('50');
+  await expect(table.getByRole('row')).toHaveCount(51);
+
+  // Sorting by name, descending, puts the last topic first.
+  const nameHeader = table.getByRole('columnheader', { name: /Parent topic/ });
+  await nameHeader.getByRole('button').click();
+  await nameHeader.getByRole('button').click();
+  await expect(nameHeader).toHaveAttribute('aria-sort', 'descending');
+  await expect(table.getByRole('row').nth(1)).toContainText('Topic-0499');
+
+  await page.getByLabel('Search').fill('Topic-042');
+  await expect(page.getByText('1–10 of 10')).toBeVisible();
+  await page.getByLabel('Search').fill('no-such-topic');
+  await expect(page.getByText('Nothing matches "no-such-topic"')).toBeVisible();
+  await snap(page, '20-topics-500-search-empty');
+  await page.getByLabel('Search').fill('');
+  await expect(page.getByText(/of 500/)).toBeVisible();
+  await snap(page, '21-topics-500');
+});
+
+test('the endpoint host name is set in Settings and used in endpoint URLs', async ({ page }) => {
+  await loginAsAdmin(page);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const host = page.getByLabel('Endpoint host name');
+  await host.fill('not a host!');
+  await page.getByRole('button', { name: 'Save' }).first().click();
+  await expect(page.getByText('Enter a host name (e.g. mqtt.example.com) or an IP address.')).toBeVisible();
+  await host.fill('broker.example.com');
+  await page.getByRole('button', { name: 'Save' }).first().click();
+  await expect(host).toHaveValue('broker.example.com');
+  await snap(page, '22-settings');
+
+  const instance = JSON.parse(magpie('instance', 'create', '--name', 'hosted', '--json')) as { id: string; tcpPort: number };
+  await page.goto(`/instances/${instance.id}?tab=endpoints`);
+  await expect(page.getByTestId('endpoint-tcp')).toContainText(`mqtt://broker.example.com:${instance.tcpPort}`);
+});
+
+test('deleting an instance needs its name typed in and removes its topics and groups', async ({ page }) => {
+  await loginAsAdmin(page);
+  const instance = JSON.parse(magpie('instance', 'create', '--name', 'doomed', '--open', '--json')) as { id: string };
+  magpie('topic', 'create', 'Doomed', '--instance', instance.id);
+  magpie('group', 'create', 'GID_doomed', '--instance', instance.id);
+
+  await page.goto(`/instances/${instance.id}`);
+  await expect(page.getByText('Open mode').first()).toBeVisible();
+  await page.getByRole('button', { name: 'Delete instance' }).click();
+  const dialog = page.getByRole('dialog');
+  const confirmButton = dialog.getByRole('button', { name: 'Delete', exact: true });
+  await expect(confirmButton).toBeDisabled();
+  await dialog.getByLabel('Type the instance name to confirm').fill('doome');
+  await expect(confirmButton).toBeDisabled();
+  await dialog.getByLabel('Type the instance name to confirm').fill('doomed');
+  await snap(page, '23-delete-instance');
+  await confirmButton.click();
+  await expect(page).toHaveURL(/\/instances$/);
+  await expect(page.getByRole('row').filter({ hasText: 'doomed' })).toHaveCount(0);
+
+  const left = JSON.parse(magpie('instance', 'list', '--json')) as { id: string }[];
+  expect(left.map((i) => i.id)).not.toContain(instance.id);
+  expect(() => magpie('topic', 'list', '--instance', instance.id)).toThrow(/does not exist/);
+});
