@@ -5,7 +5,7 @@
  * Screenshots of each page land in test-results/screenshots.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { ADMIN_PASSWORD, magpie, snap } from './support';
+import { ADMIN_PASSWORD, inlineError, magpie, snap } from './support';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -44,12 +44,12 @@ test('first visit asks for the admin password, then logs in', async () => {
   await page.getByLabel('Password', { exact: true }).fill('short');
   await page.getByLabel('Confirm password').fill('short');
   await page.getByRole('button', { name: 'Set password' }).click();
-  await expect(page.getByText('The password must be 8-256 characters long.')).toBeVisible();
+  await expect(inlineError(page, 'The password must be 8-256 characters long.')).toBeVisible();
 
   await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
   await page.getByLabel('Confirm password').fill(`${ADMIN_PASSWORD}-typo`);
   await page.getByRole('button', { name: 'Set password' }).click();
-  await expect(page.getByText('The two passwords do not match.')).toBeVisible();
+  await expect(inlineError(page, 'The two passwords do not match.')).toBeVisible();
 
   await page.getByLabel('Confirm password').fill(ADMIN_PASSWORD);
   await page.getByRole('button', { name: 'Set password' }).click();
@@ -67,7 +67,7 @@ test('first visit asks for the admin password, then logs in', async () => {
   await expect(page).toHaveURL(/\/login/);
   await page.getByLabel('Password', { exact: true }).fill('not-the-password');
   await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page.getByText('Wrong username or password.')).toBeVisible();
+  await expect(inlineError(page, 'Wrong username or password.')).toBeVisible();
   await snap(page, '03-login-refused');
   await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
@@ -192,17 +192,19 @@ test('the endpoints tab lists the four URLs with copy buttons', async () => {
 
 test('switching to Chinese is remembered, and switching back works', async () => {
   await page.getByLabel('Language').selectOption('zh');
-  await expect(page.getByRole('link', { name: '实例列表' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '实例列表' })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
   await snap(page, '13-endpoints-zh');
   await page.reload();
-  await expect(page.getByRole('link', { name: '实例列表' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '实例列表' })).toBeVisible();
   await page.getByRole('tab', { name: 'Topics' }).or(page.getByRole('tab', { name: 'Topic 管理' })).first().click();
   await snap(page, '14-topics-zh');
   await page.getByLabel('Language').selectOption('en');
-  await expect(page.getByRole('link', { name: 'Instances' })).toBeVisible();
+  const nav = page.getByRole('navigation', { name: 'Main navigation' });
+  await expect(nav.getByRole('link', { name: 'Instances' })).toBeVisible();
   await page.reload();
-  await expect(page.getByRole('link', { name: 'Instances' })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Instances' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
 });
 
 test('resources made with the CLI show up in the running console', async () => {

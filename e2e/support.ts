@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 
 export const ADMIN_PASSWORD = 'e2e-admin-password';
 export const SCREENSHOT_DIR = path.join(process.cwd(), 'test-results', 'screenshots');
@@ -44,4 +44,9 @@ export async function trpcMutations(page: Page, procedure: string, inputs: unkno
     const res = await page.request.post(`/api/trpc/${path}?batch=1`, { data: body });
     if (!res.ok()) throw new Error(`${procedure}: HTTP ${res.status()} ${await res.text()}`);
   }
+}
+
+/** An inline form message (not the toast that may repeat it). */
+export function inlineError(scope: Page | Locator, text: string): Locator {
+  return scope.locator('p[role="alert"]', { hasText: text });
 }

@@ -72,7 +72,9 @@ function playwrightSuite() {
     return;
   }
   totals.passed += stats.expected + (stats.flaky ?? 0);
-  totals.failed += stats.unexpected + (r.status !== 0 && stats.unexpected === 0 ? 1 : 0);
+  // Tests that did not run (a serial journey stops at its first failure) did not pass either.
+  const notRun = stats.skipped ?? 0;
+  totals.failed += stats.unexpected + notRun + (r.status !== 0 && stats.unexpected === 0 ? 1 : 0);
 }
 
 /** Type checking and linting, each counted as one test. */
