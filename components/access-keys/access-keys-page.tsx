@@ -14,7 +14,7 @@ import { Callout, PageHeader } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { CopyButton } from '@/components/ui/copy-button';
 import { DataTable, type Column } from '@/components/ui/data-table';
-import { Dialog, DialogBody, DialogFooter } from '@/components/ui/dialog';
+import { Dialog, DialogBody, DialogFooter, FormDialogFooter } from '@/components/ui/dialog';
 import { FormAlert, Switch } from '@/components/ui/form-field';
 import { EmptyState } from '@/components/ui/states';
 import { accessKeyCreateSchema } from '@/lib/schemas';
@@ -216,14 +216,7 @@ function CreateAccessKeyForm({ onCreated, onClose }: { onCreated: (k: { id: stri
         />
         {form.formError && <FormAlert>{form.formError}</FormAlert>}
       </DialogBody>
-      <DialogFooter>
-        <Button onClick={onClose} disabled={create.isPending}>
-          {t('common.cancel')}
-        </Button>
-        <Button type="submit" variant="primary" pending={create.isPending}>
-          {t('common.create')}
-        </Button>
-      </DialogFooter>
+      <FormDialogFooter onCancel={onClose} pending={create.isPending} submitLabel={t('common.create')} />
     </form>
   );
 }

@@ -11,7 +11,7 @@ import { Button } from '@/components/ui/button';
 import { Callout, Card } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { CopyButton } from '@/components/ui/copy-button';
-import { Dialog, DialogBody, DialogFooter } from '@/components/ui/dialog';
+import { Dialog, DialogBody, FormDialogFooter } from '@/components/ui/dialog';
 import { FormAlert, FormField, Input, SwitchField } from '@/components/ui/form-field';
 import type { Instance } from '@/db/schema';
 import { instanceUpdateSchema } from '@/lib/schemas';
@@ -281,14 +281,7 @@ function DeleteInstanceForm({ instance, onClose }: { instance: Instance; onClose
           )}
         </FormField>
       </DialogBody>
-      <DialogFooter>
-        <Button onClick={onClose} disabled={remove.isPending}>
-          {t('common.cancel')}
-        </Button>
-        <Button type="submit" variant="danger" disabled={!matches} pending={remove.isPending}>
-          {t('common.delete')}
-        </Button>
-      </DialogFooter>
+      <FormDialogFooter onCancel={onClose} pending={remove.isPending} submitLabel={t('common.delete')} danger submitDisabled={!matches} />
     </form>
   );
 }

@@ -6,9 +6,8 @@ import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { useFormErrors, validate } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
-import { Button } from '@/components/ui/button';
 import { Callout } from '@/components/ui/card';
-import { Dialog, DialogBody, DialogFooter } from '@/components/ui/dialog';
+import { Dialog, DialogBody, FormDialogFooter } from '@/components/ui/dialog';
 import { FormAlert, FormField, Input, SwitchField } from '@/components/ui/form-field';
 import { DEFAULT_SPEC, instanceCreateSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
@@ -102,14 +101,7 @@ function CreateInstanceForm({ onClose }: { onClose: () => void }) {
         </div>
         {form.formError && <FormAlert>{form.formError}</FormAlert>}
       </DialogBody>
-      <DialogFooter>
-        <Button onClick={onClose} disabled={create.isPending}>
-          {t('common.cancel')}
-        </Button>
-        <Button type="submit" variant="primary" pending={create.isPending}>
-          {t('common.create')}
-        </Button>
-      </DialogFooter>
+      <FormDialogFooter onCancel={onClose} pending={create.isPending} submitLabel={t('common.create')} />
     </form>
   );
 }

@@ -11,7 +11,7 @@ import { Button } from '@/components/ui/button';
 import { Callout } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { DataTable, type Column } from '@/components/ui/data-table';
-import { Dialog, DialogBody, DialogFooter } from '@/components/ui/dialog';
+import { Dialog, DialogBody, FormDialogFooter } from '@/components/ui/dialog';
 import { FormAlert, FormField, Input, Textarea } from '@/components/ui/form-field';
 import { EmptyState } from '@/components/ui/states';
 import { DESCRIPTION_MAX, describeSchema, groupCreateSchema, topicCreateSchema } from '@/lib/schemas';
@@ -211,14 +211,7 @@ function CreateResourceForm({ kind, instanceId, onClose }: { kind: ResourceKind;
         />
         {form.formError && <FormAlert>{form.formError}</FormAlert>}
       </DialogBody>
-      <DialogFooter>
-        <Button onClick={onClose} disabled={create.isPending}>
-          {t('common.cancel')}
-        </Button>
-        <Button type="submit" variant="primary" pending={create.isPending}>
-          {t('common.create')}
-        </Button>
-      </DialogFooter>
+      <FormDialogFooter onCancel={onClose} pending={create.isPending} submitLabel={t('common.create')} />
     </form>
   );
 }
@@ -291,14 +284,7 @@ function EditDescriptionForm({ kind, resource, onClose }: { kind: ResourceKind; 
         />
         {form.formError && <FormAlert>{form.formError}</FormAlert>}
       </DialogBody>
-      <DialogFooter>
-        <Button onClick={onClose} disabled={describe.isPending}>
-          {t('common.cancel')}
-        </Button>
-        <Button type="submit" variant="primary" pending={describe.isPending}>
-          {t('common.save')}
-        </Button>
-      </DialogFooter>
+      <FormDialogFooter onCancel={onClose} pending={describe.isPending} submitLabel={t('common.save')} />
     </form>
   );
 }

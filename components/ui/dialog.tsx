@@ -9,6 +9,7 @@ import { X } from 'lucide-react';
 import { useEffect, useId, useRef, type ReactNode, type RefObject } from 'react';
 import { createPortal } from 'react-dom';
 import { useI18n } from '@/components/i18n';
+import { Button } from './button';
 import { cx } from './cx';
 
 /** Open dialogs, innermost last: only that one answers Escape and Tab. */
@@ -212,4 +213,31 @@ export function DialogBody({ children, className }: { children: ReactNode; class
 
 export function DialogFooter({ children }: { children: ReactNode }) {
   return <div className="flex justify-end gap-2 rounded-b-md border-t border-slate-100 bg-slate-50 px-5 py-3">{children}</div>;
+}
+
+/** The footer of a form dialog: Cancel, and the submit button that shows the request running. */
+export function FormDialogFooter({
+  onCancel,
+  pending,
+  submitLabel,
+  danger,
+  submitDisabled,
+}: {
+  onCancel: () => void;
+  pending: boolean;
+  submitLabel: string;
+  danger?: boolean;
+  submitDisabled?: boolean;
+}) {
+  const { t } = useI18n();
+  return (
+    <DialogFooter>
+      <Button onClick={onCancel} disabled={pending}>
+        {t('common.cancel')}
+      </Button>
+      <Button type="submit" variant={danger ? 'danger' : 'primary'} disabled={submitDisabled} pending={pending}>
+        {submitLabel}
+      </Button>
+    </DialogFooter>
+  );
 }

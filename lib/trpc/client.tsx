@@ -16,6 +16,8 @@ function onError(error: unknown) {
   if (error instanceof TRPCClientError && error.data?.code === 'UNAUTHORIZED' && typeof window !== 'undefined') {
     const here = window.location.pathname;
     if (!here.startsWith('/login') && !here.startsWith('/setup')) {
+      // Outside React (a cache callback): a full navigation also drops every cached query.
+      // eslint-disable-next-line @next/next/no-location-assign-relative-destination
       window.location.assign(`/login?next=${encodeURIComponent(here + window.location.search)}`);
     }
   }
