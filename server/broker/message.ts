@@ -1,0 +1,101 @@
+/**
+ * The broker's internal application message: what a PUBLISH carries once it is accepted,
+ * independent of the protocol version of the publisher or of any subscriber. One object is
+ * shared by every session it is delivered to, so it must never be mutated after creation.
+ */
+import type { QoS, UserProperties } from 'mqtt-packet';
+
+/** The MQTT 5 PUBLISH properties that travel with a message from publisher to subscribers. */
+export interface MessageProperties {
+  payloadFormatIndicator?: boolean;
+  contentType?: string;
+  responseTopic?: string;
+  correlationData?: Buffer;
+  userProperties?: UserProperties;
+}
+
+export interface Message {
+  /** Unique per broker process and increasing across restarts (see newMessageId). */
+  readonly id: number;
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly qos: QoS;
+  /** The retain flag as published (subscribers see it only for retain-as-published or stored retained). */
+  readonly retain: boolean;
+  /** Pass-through properties, or null when the publisher sent none (the common case, kept cheap). */
+  readonly properties: MessageProperties | null;
+  /** Epoch ms after which the message must not be delivered; 0 = never expires. */
+  readonly expiresAt: number;
+  /** Client ID of the publisher (no-local compares against it); null for broker-originated messages. */
+  readonly publisher: string | null;
+  /** Epoch ms when the broker accepted it. */
+  readonly createdAt: number;
+}
+
+// Millisecond clock times 1000 plus a counter: unique within a process, and larger than any ID
+// of an earlier run as long as that run averaged under a million messages per second. Fits in
+// a double's 53-bit integer range until the year 2255.
+let nextId = Date.now() * 1000;
+
+export function newMessageId(): number {
+  return nextId++;
+}
+
+/**
+ * A payload that will be kept for a while (retained, queued offline) must not pin the whole
+ * socket read buffer it was sliced from: copy it when it is a small view of a large buffer.
+ */
+export function compactPayload(payload: Buffer): Buffer {
+  if (payload.byteLength * 2 < payload.buffer.byteLength && payload.buffer.byteLength > 8192) {
+    return Buffer.from(payload);
+  }
+  return payload;
+}
+
+export interface NewMessage {
+  topic: string;
+  payload: Buffer;
+  qos: QoS;
+  retain: boolean;
+  properties?: MessageProperties | null;
+  /** Seconds (MQTT 5 Message Expiry Interval); undefined = never. */
+  expiryInterval?: number;
+  publisher?: string | null;
+  now?: number;
+}
+
+export function createMessage(m: NewMessage): Message {
+  const now = m.now ?? Date.now();
+  return {
+    id: newMessageId(),
+    topic: m.topic,
+    payload: compactPayload(m.payload),
+    qos: m.qos,
+    retain: m.retain,
+    properties: m.properties ?? null,
+    expiresAt: m.expiryInterval === undefined ? 0 : now + m.expiryInterval * 1000,
+    publisher: m.publisher ?? null,
+    createdAt: now,
+  };
+}
+
+export function isExpired(m: Message, now: number): boolean {
+  return m.expiresAt !== 0 && m.expiresAt <= now;
+}
+
+/** Seconds left before expiry, as sent to a subscriber (at least 1 while not expired). */
+export function remainingExpirySeconds(m: Message, now: number): number {
+  return Math.max(1, Math.ceil((m.expiresAt - now) / 1000));
+}
+
+/** The publish properties that pass from publisher to subscribers; null when there are none. */
+export function passThroughProperties(p: Partial<MessageProperties> | undefined): MessageProperties | null {
+  if (!p) return null;
+  let out: MessageProperties | null = null;
+  if (p.payloadFormatIndicator !== undefined) (out ??= {}).payloadFormatIndicator = p.payloadFormatIndicator;
+  if (p.contentType !== undefined) (out ??= {}).contentType = p.contentType;
+  if (p.responseTopic !== undefined) (out ??= {}).responseTopic = p.responseTopic;
+  if (p.correlationData !== undefined) (out ??= {}).correlationData = p.correlationData;
+  if (p.userProperties !== undefined) (out ??= {}).userProperties = p.userProperties;
+  return out;
+}

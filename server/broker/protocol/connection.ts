@@ -1,0 +1,433 @@
+/**
+ * One client connection: frames and decodes the socket's bytes, dispatches each packet to its
+ * handler (handlers/*.ts), batches what goes out, and watches the keep-alive.
+ *
+ * Memory matters here (tens of thousands of idle connections): no per-connection closures or
+ * timers. Socket events go to module-level functions that find the Connection through a
+ * symbol on the socket; deadlines live in the broker's shared TimerWheel; buffers and maps
+ * are created only when needed.
+ */
+import type { Socket } from 'node:net';
+import type { QoS } from 'mqtt-packet';
+import type { BrokerInstance } from '../instance';
+import { remainingExpirySeconds, type Message, type NewMessage } from '../message';
+import type { ClientInfo } from '../policy/policy';
+import type { Session, SessionLink } from '../session/session';
+import type { Timed } from '../timer-wheel';
+import { decodePacket, encodeAck, encodePacket, encodePublish, MalformedPacket } from './codec';
+import { feedFrames, type FrameSink } from './framer';
+import { dispatch } from './handlers';
+import { ProtocolViolation, RC } from './reason-codes';
+import type { Flushable } from './write-batcher';
+
+const CONN = Symbol('magpie.connection');
+type TaggedSocket = Socket & { [CONN]?: Connection };
+
+/** Connection states, in order: comparisons like `state >= ConnState.Closing` are meaningful. */
+export const ConnState = {
+  /** Waiting for CONNECT. */
+  New: 0,
+  /** CONNECT received, waiting for the policy's answer; input is paused. */
+  Authenticating: 1,
+  Connected: 2,
+  /** Output is being flushed before the socket ends; input is ignored. */
+  Closing: 3,
+  Closed: 4,
+} as const;
+export type ConnState = (typeof ConnState)[keyof typeof ConnState];
+
+/** Grace for a closing socket to flush before it is destroyed. */
+const CLOSING_GRACE_MS = 5000;
+
+let nextChannel = 1;
+
+export class Connection implements FrameSink, SessionLink, Timed, Flushable, ClientInfo {
+  state: ConnState = ConnState.New;
+  /** Learnt from CONNECT (3 = 3.1, 4 = 3.1.1, 5 = 5.0). */
+  protocolVersion = 4;
+  clientId = '';
+  username: string | undefined = undefined;
+  session: Session | null = null;
+  /** Unique per TCP connection within the process (the product's channelId). */
+  readonly channel = nextChannel++;
+
+  /** Keep-alive in ms as negotiated (0 = none) and the time of the last received bytes. */
+  keepAliveMs = 0;
+  lastSeen = Date.now();
+
+  /** The will, set at CONNECT; sent unless the client disconnects normally. */
+  will: NewMessage | null = null;
+  willDelay = 0;
+  /** The client ended with DISCONNECT (no will, unless MQTT 5 reason 0x04). */
+  disconnectedCleanly = false;
+
+  // MQTT 5 limits the client declared in CONNECT.
+  sendWindow = 65535;
+  clientMaxPacketSize = 0;
+  clientTopicAliasMaximum = 0;
+  requestProblemInformation = true;
+  /** Session expiry asked at CONNECT was 0: DISCONNECT may not raise it [MQTT-3.14.2-2]. */
+  connectedWithZeroExpiry = true;
+  /** Inbound topic aliases (client → server), created on first use. */
+  topicAliases: Map<number, string> | null = null;
+  /** Outbound topic aliases (server → client) by topic, when the client allows them. */
+  private outAliases: Map<string, number> | null = null;
+
+  // FrameSink
+  framePending: Buffer | null = null;
+  framePendingFill = -1;
+
+  // Output: one buffer or a list until the next flush.
+  private outbox: Buffer | Buffer[] | null = null;
+  private outboxBytes = 0;
+  private endAfterFlush = false;
+  /** Deliveries wait in the session queue until the socket takes more. */
+  private waitingDrain = false;
+  private drainListener = false;
+  flushQueued = false;
+
+  timerAt = 0;
+  timerSlot = 0;
+
+  constructor(
+    readonly socket: Socket,
+    readonly instance: BrokerInstance,
+  ) {
+    (socket as TaggedSocket)[CONN] = this;
+    socket.setNoDelay(true); // we batch ourselves
+    socket.on('data', onSocketData);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+    instance.connections.add(this);
+    instance.wheel.schedule(this, Date.now() + instance.settings.connectTimeoutMs);
+  }
+
+  get instanceId(): string {
+    return this.instance.id;
+  }
+
+  get remoteAddress(): string {
+    const s = this.socket;
+    return s.remoteFamily === 'IPv6' ? `[${s.remoteAddress}]:${s.remotePort}` : `${s.remoteAddress}:${s.remotePort}`;
+  }
+
+  // ---- input -----------------------------------------------------------------------------
+
+  onData(chunk: Buffer): void {
+    if (this.state >= ConnState.Closing) return;
+    this.lastSeen = Date.now();
+    feedFrames(this, chunk, this.instance.settings.maxPacketSize);
+  }
+
+  acceptsFrames(): boolean {
+    return this.state !== ConnState.Authenticating && this.state < ConnState.Closing;
+  }
+
+  onFrame(frame: Buffer): void {
+    try {
+      if (this.state === ConnState.New && !this.precheckConnect(frame)) return;
+      const packet = decodePacket(frame, this.protocolVersion);
+      dispatch(this, packet);
+    } catch (err) {
+      this.onHandlerError(err);
+    }
+  }
+
+  onOversize(): void {
+    this.protocolError(RC.packetTooLarge, 'packet larger than the maximum packet size');
+  }
+
+  onBadLength(): void {
+    this.protocolError(RC.malformedPacket, 'invalid remaining length');
+  }
+
+  /**
+   * Before the first packet is parsed: it must be CONNECT, and an unknown protocol level is
+   * answered with CONNACK 1 (3.1.1 form) rather than silently dropped [MQTT-3.1.2-2].
+   */
+  private precheckConnect(frame: Buffer): boolean {
+    if (frame[0] >> 4 !== 1) {
+      this.destroy();
+      return false;
+    }
+    let off = 1;
+    while (off < frame.length && frame[off] & 0x80) off++;
+    off++;
+    if (off + 2 > frame.length) return true; // let the parser report it
+    const nameLength = frame.readUInt16BE(off);
+    const levelAt = off + 2 + nameLength;
+    if (levelAt < frame.length) {
+      const level = frame[levelAt] & 0x7f; // bit 7: bridge flag
+      if (level !== 3 && level !== 4 && level !== 5) {
+        this.write(Buffer.from([0x20, 0x02, 0x00, 0x01]));
+        this.endAfterOutput();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private onHandlerError(err: unknown): void {
+    if (this.state >= ConnState.Closing) return;
+    if (err instanceof ProtocolViolation) this.protocolError(err.reason, err.message);
+    else if (err instanceof MalformedPacket) this.protocolError(RC.malformedPacket, err.message);
+    else {
+      // A bug must cost this connection only, never the process.
+      console.error(`broker: error handling a packet from ${this.clientId || this.remoteAddress}`, err);
+      this.protocolError(RC.implementationSpecificError, 'internal error');
+    }
+  }
+
+  /** Pauses input while CONNECT awaits an asynchronous answer. */
+  pauseInput(): void {
+    this.state = ConnState.Authenticating;
+    this.socket.pause();
+  }
+
+  /** Resumes after authentication: packets that arrived meanwhile are processed first. */
+  resumeInput(): void {
+    if (this.state === ConnState.Closed) return;
+    this.socket.resume(); // also when closing: the peer's FIN must be seen
+    if (this.framePending && this.acceptsFrames()) feedFrames(this, Buffer.alloc(0), this.instance.settings.maxPacketSize);
+  }
+
+  // ---- output ----------------------------------------------------------------------------
+
+  write(buf: Buffer): void {
+    if (this.state === ConnState.Closed || this.endAfterFlush) return;
+    const out = this.outbox;
+    if (out === null) this.outbox = buf;
+    else if (Array.isArray(out)) out.push(buf);
+    else this.outbox = [out, buf];
+    this.outboxBytes += buf.length;
+    this.instance.batcher.schedule(this);
+  }
+
+  writePacket(packet: Parameters<typeof encodePacket>[0]): void {
+    this.write(encodePacket(packet, this.protocolVersion));
+  }
+
+  flush(): void {
+    const out = this.outbox;
+    this.outbox = null;
+    this.outboxBytes = 0;
+    const socket = this.socket;
+    if (out !== null && !socket.destroyed) {
+      if (Array.isArray(out)) {
+        socket.cork();
+        for (const buf of out) socket.write(buf);
+        socket.uncork();
+      } else socket.write(out);
+    }
+    if (this.endAfterFlush) {
+      if (this.state !== ConnState.Closed) {
+        socket.end();
+        this.instance.wheel.schedule(this, Date.now() + CLOSING_GRACE_MS);
+      }
+      return;
+    }
+    if (this.waitingDrain) {
+      // Node emits 'drain' only after a write it had to buffer; when the kernel took
+      // everything at once there will be none, so the queue moves on right away.
+      if (socket.writableNeedDrain) {
+        if (!this.drainListener) {
+          this.drainListener = true;
+          socket.once('drain', onSocketDrain);
+        }
+      } else {
+        this.waitingDrain = false;
+        this.session?.drain();
+      }
+    }
+  }
+
+  /**
+   * Backpressure is what the kernel refused (bytes Node still buffers), not what this turn
+   * produced: a burst that the socket can take in one writev must not count. The batch itself
+   * gets a looser cap so one turn cannot pile up without bound.
+   */
+  congested(): boolean {
+    const hwm = this.instance.settings.socketHighWaterMark;
+    if (this.socket.writableLength <= hwm && this.outboxBytes <= 4 * hwm) return false;
+    if (!this.waitingDrain) {
+      this.waitingDrain = true;
+      this.instance.batcher.schedule(this); // flush() decides how the wait ends
+    }
+    return true;
+  }
+
+  onDrain(): void {
+    this.drainListener = false;
+    this.waitingDrain = false;
+    this.session?.drain();
+  }
+
+  writePublish(
+    message: Message,
+    qos: QoS,
+    retain: boolean,
+    subscriptionIds: number[] | null,
+    packetId: number,
+    dup: boolean,
+  ): boolean {
+    if (this.state !== ConnState.Connected) return true; // left in flight for the next connection
+    let properties: Record<string, unknown> | null = null;
+    let topic = message.topic;
+    let newAlias = 0;
+    if (this.protocolVersion === 5) {
+      if (message.properties || message.expiresAt !== 0 || subscriptionIds) {
+        properties = { ...message.properties };
+        // The receiver sees the time left, not the original interval [MQTT-3.3.2-6].
+        if (message.expiresAt !== 0) properties.messageExpiryInterval = remainingExpirySeconds(message, Date.now());
+        if (subscriptionIds) properties.subscriptionIdentifier = subscriptionIds.length === 1 ? subscriptionIds[0] : subscriptionIds;
+      }
+      if (this.clientTopicAliasMaximum > 0) {
+        // First use of a topic sends it with a new alias; later ones send only the alias.
+        // Aliases are never reassigned once the client's maximum is reached.
+        const known = this.outAliases?.get(topic);
+        if (known !== undefined) {
+          (properties ??= {}).topicAlias = known;
+          topic = '';
+        } else if ((this.outAliases?.size ?? 0) < this.clientTopicAliasMaximum) {
+          newAlias = (this.outAliases?.size ?? 0) + 1;
+          (properties ??= {}).topicAlias = newAlias;
+        }
+      }
+    }
+    const buf = encodePublish({ topic, payload: message.payload, qos, packetId, dup, retain, properties }, this.protocolVersion);
+    // [MQTT-3.1.2-25] never send more than the client accepts: drop it as if delivered.
+    if (this.clientMaxPacketSize !== 0 && buf.length > this.clientMaxPacketSize) {
+      this.instance.stats.dropped++;
+      return false;
+    }
+    // Only a packet that is really sent establishes its alias.
+    if (newAlias !== 0) (this.outAliases ??= new Map()).set(message.topic, newAlias);
+    this.write(buf);
+    this.instance.stats.sent++;
+    return true;
+  }
+
+  writePubrel(packetId: number): void {
+    this.write(encodeAck('pubrel', packetId, this.protocolVersion));
+  }
+
+  // ---- closing ---------------------------------------------------------------------------
+
+  /**
+   * Closes because of something the client did wrong (or the server decided): MQTT 5 clients
+   * get a DISCONNECT with the reason first. The will is published (abnormal close).
+   */
+  protocolError(reason: number, why: string): void {
+    this.closeWithReason(reason, why);
+  }
+
+  closeWithReason(reason: number, why?: string): void {
+    if (this.state >= ConnState.Closing) return;
+    if (this.state === ConnState.Connected && this.protocolVersion === 5) {
+      const properties = why && this.requestProblemInformation ? { reasonString: why } : undefined;
+      this.writePacket({ cmd: 'disconnect', reasonCode: reason, properties });
+    }
+    this.endAfterOutput();
+  }
+
+  /**
+   * Ends the socket once what is queued has been written. The client counts as gone from
+   * here on (session released, will sent); input is read and discarded until the peer closes,
+   * because closing a socket with unread input makes the kernel reset the connection and the
+   * peer could lose our last packets (the DISCONNECT with its reason).
+   */
+  endAfterOutput(): void {
+    if (this.state >= ConnState.Closing) return;
+    this.state = ConnState.Closing;
+    this.framePending = null;
+    this.releaseSession(Date.now());
+    this.instance.batcher.schedule(this);
+    this.endAfterFlush = true;
+  }
+
+  destroy(): void {
+    if (this.state === ConnState.Closed) return;
+    this.socket.destroy();
+  }
+
+  /**
+   * The session is being handed to a newer connection with the same client ID: the will
+   * goes the usual way, the session is released now, and the socket is closed.
+   */
+  takeOver(): void {
+    this.closeWithReason(RC.sessionTakenOver, 'another connection with this client ID');
+  }
+
+  /** Detaches from the session; sends (or arms) the will unless the client disconnected normally. */
+  private releaseSession(now: number): void {
+    const session = this.session;
+    if (!session) return;
+    this.session = null;
+    const will = this.will;
+    this.will = null;
+    if (will && !this.disconnectedCleanly) {
+      // [MQTT-3.1.3-9] a delayed will waits for the delay or the end of the session.
+      if (this.willDelay > 0 && session.persistent) session.setPendingWill(will, this.willDelay, now);
+      else this.instance.publishWill(session, will);
+    }
+    session.detach(this, now);
+  }
+
+  onClose(): void {
+    if (this.state === ConnState.Closed) return;
+    this.state = ConnState.Closed;
+    this.instance.wheel.cancel(this);
+    this.instance.connections.delete(this);
+    this.outbox = null;
+    this.framePending = null;
+    this.releaseSession(Date.now());
+  }
+
+  onTimer(now: number): void {
+    switch (this.state) {
+      case ConnState.New:
+      case ConnState.Authenticating:
+        this.destroy(); // no CONNECT (or no answer) in time
+        return;
+      case ConnState.Connected: {
+        if (this.keepAliveMs === 0) return;
+        // [MQTT-3.1.2-24] 1.5 times the keep-alive without a packet closes the connection.
+        const deadline = this.lastSeen + this.keepAliveMs * 1.5;
+        if (now >= deadline) this.closeWithReason(RC.keepAliveTimeout, 'keep-alive timeout');
+        else this.instance.wheel.schedule(this, deadline);
+        return;
+      }
+      case ConnState.Closing:
+        this.destroy();
+        return;
+    }
+  }
+
+  /** Starts keep-alive supervision once CONNECT is accepted. */
+  startKeepAlive(): void {
+    if (this.keepAliveMs > 0) this.instance.wheel.schedule(this, this.lastSeen + this.keepAliveMs * 1.5);
+    else this.instance.wheel.cancel(this);
+  }
+}
+
+function onSocketData(this: TaggedSocket, chunk: Buffer): void {
+  this[CONN]?.onData(chunk);
+}
+
+function onSocketError(this: TaggedSocket): void {
+  // 'close' follows; resets and timeouts are a normal part of life for a broker.
+}
+
+function onSocketClose(this: TaggedSocket): void {
+  const conn = this[CONN];
+  if (!conn) return;
+  try {
+    conn.onClose();
+  } catch (err) {
+    console.error('broker: error while closing a connection', err);
+  }
+}
+
+function onSocketDrain(this: TaggedSocket): void {
+  this[CONN]?.onDrain();
+}

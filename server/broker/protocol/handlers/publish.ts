@@ -1,0 +1,86 @@
+/**
+ * PUBLISH from a client: resolve the topic (MQTT 5 topic alias), validate, ask the policy,
+ * route, then acknowledge (QoS 1: PUBACK; QoS 2: PUBREC, routing on the first PUBLISH of a
+ * packet ID only, so a resent DUP is never delivered twice).
+ */
+import { isUtf8 } from 'node:buffer';
+import type { IPublishPacket } from 'mqtt-packet';
+import { createMessage, passThroughProperties } from '../../message';
+import { isValidTopicName, levelCount } from '../../routing/topics';
+import { encodeAck } from '../codec';
+import type { Connection } from '../connection';
+import { ProtocolViolation, RC } from '../reason-codes';
+
+export function handlePublish(conn: Connection, packet: IPublishPacket): void {
+  const session = conn.session!;
+  const instance = conn.instance;
+  const settings = instance.settings;
+  const v5 = conn.protocolVersion === 5;
+  const qos = packet.qos;
+  const packetId = packet.messageId ?? 0;
+
+  if (qos > 0 && !(packetId >= 1 && packetId <= 65535)) throw new ProtocolViolation(RC.malformedPacket, 'missing packet identifier');
+  if (qos === 0 && packet.dup) throw new ProtocolViolation(RC.malformedPacket, 'DUP set on a QoS 0 PUBLISH');
+
+  let topic = packet.topic;
+  const props = packet.properties;
+  if (v5) {
+    const alias = props?.topicAlias;
+    if (alias !== undefined) {
+      if (alias === 0 || alias > settings.topicAliasMaximum) throw new ProtocolViolation(RC.topicAliasInvalid, 'topic alias out of range');
+      if (topic.length > 0) (conn.topicAliases ??= new Map()).set(alias, topic);
+      else {
+        const known = conn.topicAliases?.get(alias);
+        if (known === undefined) throw new ProtocolViolation(RC.protocolError, 'unknown topic alias');
+        topic = known;
+      }
+    }
+    if (props?.subscriptionIdentifier !== undefined) {
+      throw new ProtocolViolation(RC.protocolError, 'subscription identifier in PUBLISH from a client');
+    }
+  }
+  if (!isValidTopicName(topic) || levelCount(topic) > settings.maxTopicLevels) {
+    throw new ProtocolViolation(RC.topicNameInvalid, 'invalid topic name');
+  }
+  if (packet.retain && !settings.retainAvailable) throw new ProtocolViolation(RC.retainNotSupported, 'retain not supported');
+
+  // A resent QoS 2 PUBLISH whose first copy was already accepted: acknowledge again, do not route.
+  if (qos === 2 && session.hasIncomingQos2(packetId)) {
+    conn.write(encodeAck('pubrec', packetId, conn.protocolVersion));
+    return;
+  }
+  if (qos === 2 && session.incomingQos2Count >= settings.receiveMaximum) {
+    throw new ProtocolViolation(RC.receiveMaximumExceeded, 'receive maximum exceeded');
+  }
+
+  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  if (v5 && props?.payloadFormatIndicator && !isUtf8(payload)) {
+    if (qos === 0) throw new ProtocolViolation(RC.payloadFormatInvalid, 'payload is not UTF-8');
+    return acknowledge(conn, qos, packetId, RC.payloadFormatInvalid);
+  }
+
+  if (!instance.policy.authorizePublish(conn, topic, qos, packet.retain)) {
+    // The product closes 3.1.1 publishers that publish outside their grant; MQTT 5 gets a reason code.
+    if (!v5) throw new ProtocolViolation(RC.notAuthorized, 'publish not authorized');
+    if (qos > 0) acknowledge(conn, qos, packetId, RC.notAuthorized);
+    return;
+  }
+
+  const message = createMessage({
+    topic,
+    payload,
+    qos,
+    retain: packet.retain,
+    properties: v5 ? passThroughProperties(props) : null,
+    expiryInterval: v5 ? props?.messageExpiryInterval : undefined,
+    publisher: conn.clientId,
+  });
+  const receivers = instance.publish(message);
+
+  if (qos === 2) session.addIncomingQos2(packetId);
+  if (qos > 0) acknowledge(conn, qos, packetId, receivers === 0 ? RC.noMatchingSubscribers : RC.success);
+}
+
+function acknowledge(conn: Connection, qos: number, packetId: number, reason: number): void {
+  conn.write(encodeAck(qos === 1 ? 'puback' : 'pubrec', packetId, conn.protocolVersion, reason));
+}

@@ -1,0 +1,58 @@
+/**
+ * Per-instance protocol limits. The product's own rules (payload size, subscriptions per
+ * client, topic length…) are set from the instance's configuration by the policy layer;
+ * these defaults make a plain, standards-behaving broker.
+ */
+export interface InstanceSettings {
+  /** Largest packet accepted from a client, bytes (MQTT 5 Maximum Packet Size in CONNACK). */
+  maxPacketSize: number;
+  /** How many QoS 1/2 PUBLISHes a client may have unacknowledged towards us (MQTT 5 Receive Maximum). */
+  receiveMaximum: number;
+  /** Our own cap on unacknowledged QoS 1/2 deliveries per client (the client's Receive Maximum can lower it). */
+  maxInflight: number;
+  /** Messages waiting behind the in-flight window per session. QoS 0 beyond this is dropped. */
+  maxQueuedMessages: number;
+  /** Hard cap for QoS 1/2 waiting per session: beyond it the oldest is dropped (counted), so a stuck client cannot exhaust memory. */
+  maxQueuedMessagesHard: number;
+  /** Topic alias slots we accept from a client (MQTT 5 Topic Alias Maximum in CONNACK); 0 = none. */
+  topicAliasMaximum: number;
+  /** Keep-alive cap in seconds: a client asking for more (or 0) is told this one (MQTT 5 Server Keep Alive). 0 = no cap. */
+  maxKeepAlive: number;
+  /** Cap on the MQTT 5 session expiry interval, seconds. 0xFFFFFFFF = never expire. */
+  maxSessionExpiry: number;
+  /** Session expiry given to MQTT 3.1.1 clients connecting with cleanSession=false, seconds. */
+  persistentSessionExpiry: number;
+  /** Subscriptions per client; 0 = unlimited. Extra subscriptions are refused in SUBACK. */
+  maxSubscriptionsPerClient: number;
+  /** Topic names and filters with more levels are refused (bounds the matcher's recursion). */
+  maxTopicLevels: number;
+  /** Whether RETAIN is honoured (MQTT 5 Retain Available). */
+  retainAvailable: boolean;
+  /** A socket that has not sent CONNECT within this many ms is closed. */
+  connectTimeoutMs: number;
+  /** Bytes buffered towards a socket beyond which it counts as congested: deliveries wait in the session queue. */
+  socketHighWaterMark: number;
+}
+
+export const NO_EXPIRY = 0xffffffff;
+
+export const defaultSettings: Readonly<InstanceSettings> = Object.freeze({
+  maxPacketSize: 1024 * 1024,
+  receiveMaximum: 1024,
+  maxInflight: 256,
+  maxQueuedMessages: 1000,
+  maxQueuedMessagesHard: 10000,
+  topicAliasMaximum: 64,
+  maxKeepAlive: 0,
+  maxSessionExpiry: NO_EXPIRY,
+  persistentSessionExpiry: NO_EXPIRY,
+  maxSubscriptionsPerClient: 0,
+  maxTopicLevels: 128,
+  retainAvailable: true,
+  connectTimeoutMs: 10_000,
+  socketHighWaterMark: 256 * 1024,
+});
+
+export function resolveSettings(partial?: Partial<InstanceSettings>): InstanceSettings {
+  return { ...defaultSettings, ...partial };
+}

@@ -1,0 +1,103 @@
+/**
+ * In-memory persistence: the reference implementation of the store contract. State survives
+ * a Broker being closed and a new one opened on the same provider (what the restart tests
+ * use), not a process exit; the SQLite implementation will give the same behaviour on disk.
+ */
+import { MemoryRetainedStore, type RetainedStore } from '../routing/retained';
+import type {
+  InstanceStore,
+  PersistenceProvider,
+  SessionStore,
+  StoredOutgoing,
+  StoredSession,
+  StoredSessionMeta,
+  StoredSubscription,
+} from './types';
+
+interface SessionRecord {
+  meta: StoredSessionMeta;
+  subscriptions: Map<string, StoredSubscription>;
+  outgoing: Map<number, StoredOutgoing>;
+  incomingQos2: Set<number>;
+}
+
+export class MemorySessionStore implements SessionStore {
+  private readonly records = new Map<string, SessionRecord>();
+
+  load(): StoredSession[] {
+    return [...this.records.values()].map((r) => ({
+      ...r.meta,
+      subscriptions: [...r.subscriptions.values()].map((s) => ({ ...s })),
+      outgoing: [...r.outgoing.values()].sort((a, b) => a.seq - b.seq).map((o) => ({ ...o })),
+      incomingQos2: [...r.incomingQos2],
+    }));
+  }
+
+  saveSession(meta: StoredSessionMeta): void {
+    const record = this.records.get(meta.clientId);
+    if (record) record.meta = { ...meta };
+    else {
+      this.records.set(meta.clientId, {
+        meta: { ...meta },
+        subscriptions: new Map(),
+        outgoing: new Map(),
+        incomingQos2: new Set(),
+      });
+    }
+  }
+
+  deleteSession(clientId: string): void {
+    this.records.delete(clientId);
+  }
+
+  saveSubscription(clientId: string, sub: StoredSubscription): void {
+    this.records.get(clientId)?.subscriptions.set(sub.filter, { ...sub });
+  }
+
+  deleteSubscription(clientId: string, filter: string): void {
+    this.records.get(clientId)?.subscriptions.delete(filter);
+  }
+
+  saveOutgoing(clientId: string, entry: StoredOutgoing): void {
+    this.records.get(clientId)?.outgoing.set(entry.seq, {
+      ...entry,
+      subscriptionIds: entry.subscriptionIds ? [...entry.subscriptionIds] : null,
+    });
+  }
+
+  deleteOutgoing(clientId: string, seq: number): void {
+    this.records.get(clientId)?.outgoing.delete(seq);
+  }
+
+  saveIncomingQos2(clientId: string, packetId: number): void {
+    this.records.get(clientId)?.incomingQos2.add(packetId);
+  }
+
+  deleteIncomingQos2(clientId: string, packetId: number): void {
+    this.records.get(clientId)?.incomingQos2.delete(packetId);
+  }
+}
+
+class MemoryInstanceStore implements InstanceStore {
+  readonly sessions = new MemorySessionStore();
+  readonly retained: RetainedStore = new MemoryRetainedStore();
+  commit(): void {}
+  close(): void {}
+}
+
+export class MemoryPersistence implements PersistenceProvider {
+  private readonly stores = new Map<string, MemoryInstanceStore>();
+
+  open(instanceId: string): InstanceStore {
+    let store = this.stores.get(instanceId);
+    if (!store) {
+      store = new MemoryInstanceStore();
+      this.stores.set(instanceId, store);
+    }
+    return store;
+  }
+
+  destroy(instanceId: string): void {
+    this.stores.delete(instanceId);
+  }
+}

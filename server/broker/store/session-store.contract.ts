@@ -1,0 +1,104 @@
+/**
+ * The contract every SessionStore implementation must pass (memory now, SQLite next):
+ * what is saved comes back from load(), in order, as it was last saved.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createMessage } from '../message';
+import type { SessionStore, StoredOutgoing } from './types';
+
+export function sessionStoreContract(name: string, open: () => SessionStore, reopen?: (store: SessionStore) => SessionStore): void {
+  const reload = (store: SessionStore) => (reopen ? reopen(store) : store).load();
+  const message = (payload: string) => createMessage({ topic: 't/a', payload: Buffer.from(payload), qos: 2, retain: false });
+  const outgoing = (seq: number, payload: string, packetId = 0): StoredOutgoing => ({
+    seq,
+    message: message(payload),
+    qos: 1,
+    retain: false,
+    subscriptionIds: null,
+    packetId,
+    released: false,
+  });
+
+  describe(`SessionStore contract: ${name}`, () => {
+    it('round-trips a session with subscriptions, outgoing and incoming state', () => {
+      const store = open();
+      store.saveSession({ clientId: 'c1', expiryInterval: 60, disconnectedAt: 0 });
+      store.saveSubscription('c1', { filter: 'a/#', qos: 2, noLocal: true, retainAsPublished: false, retainHandling: 1, subscriptionId: 5 });
+      store.saveOutgoing('c1', { ...outgoing(2, 'second'), subscriptionIds: [5, 6] });
+      store.saveOutgoing('c1', outgoing(1, 'first', 10));
+      store.saveIncomingQos2('c1', 77);
+      const [s] = reload(store);
+      assert.equal(s.clientId, 'c1');
+      assert.equal(s.expiryInterval, 60);
+      assert.deepEqual(s.subscriptions, [{ filter: 'a/#', qos: 2, noLocal: true, retainAsPublished: false, retainHandling: 1, subscriptionId: 5 }]);
+      assert.deepEqual(
+        s.outgoing.map((o) => [o.seq, o.message.payload.toString(), o.packetId, o.subscriptionIds]),
+        [
+          [1, 'first', 10, null],
+          [2, 'second', 0, [5, 6]],
+        ],
+      );
+      assert.equal(s.outgoing[0].message.topic, 't/a');
+      assert.deepEqual(s.incomingQos2, [77]);
+    });
+
+    it('keeps what was saved, not later changes to the caller’s objects', () => {
+      const store = open();
+      store.saveSession({ clientId: 'c2', expiryInterval: 1, disconnectedAt: 5 });
+      const entry = outgoing(1, 'x');
+      store.saveOutgoing('c2', entry);
+      entry.packetId = 99;
+      assert.equal(reload(store).find((s) => s.clientId === 'c2')!.outgoing[0].packetId, 0);
+      store.saveOutgoing('c2', entry);
+      entry.released = true;
+      store.saveOutgoing('c2', entry);
+      const [o] = reload(store).find((s) => s.clientId === 'c2')!.outgoing;
+      assert.equal(o.packetId, 99);
+      assert.equal(o.released, true);
+    });
+
+    it('updates and deletes', () => {
+      const store = open();
+      store.saveSession({ clientId: 'c3', expiryInterval: 10, disconnectedAt: 0 });
+      store.saveSubscription('c3', { filter: 'x', qos: 0, noLocal: false, retainAsPublished: false, retainHandling: 0, subscriptionId: 0 });
+      store.saveSubscription('c3', { filter: 'x', qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0, subscriptionId: 0 });
+      store.saveSubscription('c3', { filter: 'y', qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0, subscriptionId: 0 });
+      store.deleteSubscription('c3', 'y');
+      store.saveOutgoing('c3', outgoing(1, 'a'));
+      store.saveOutgoing('c3', outgoing(2, 'b'));
+      store.deleteOutgoing('c3', 1);
+      store.saveIncomingQos2('c3', 1);
+      store.saveIncomingQos2('c3', 2);
+      store.deleteIncomingQos2('c3', 1);
+      store.saveSession({ clientId: 'c3', expiryInterval: 20, disconnectedAt: 1234 });
+      const s = reload(store).find((x) => x.clientId === 'c3')!;
+      assert.equal(s.expiryInterval, 20);
+      assert.equal(s.disconnectedAt, 1234);
+      assert.deepEqual(
+        s.subscriptions.map((x) => [x.filter, x.qos]),
+        [['x', 1]],
+      );
+      assert.deepEqual(
+        s.outgoing.map((o) => o.seq),
+        [2],
+      );
+      assert.deepEqual(s.incomingQos2, [2]);
+      store.deleteSession('c3');
+      assert.equal(
+        reload(store).find((x) => x.clientId === 'c3'),
+        undefined,
+      );
+    });
+
+    it('ignores writes for a session that does not exist', () => {
+      const store = open();
+      store.saveOutgoing('ghost', outgoing(1, 'x'));
+      store.saveSubscription('ghost', { filter: 'x', qos: 0, noLocal: false, retainAsPublished: false, retainHandling: 0, subscriptionId: 0 });
+      assert.equal(
+        reload(store).find((x) => x.clientId === 'ghost'),
+        undefined,
+      );
+    });
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * The persistence contract for what must survive a broker restart: persistent sessions
+ * (their subscriptions, queued and in-flight outgoing messages, inbound QoS 2 packet IDs)
+ * and retained messages.
+ *
+ * Live state is in memory (session/session.ts); a store is written through on every change
+ * of a persistent session and read once at start-up. Calls are synchronous (better-sqlite3
+ * is synchronous) and may be buffered by the store: the broker calls commit() once per
+ * event-loop turn, before any acknowledgement of that turn leaves for a socket (see
+ * protocol/write-batcher.ts), so a PUBACK is never sent for a message not yet committed.
+ *
+ * Sessions that end at disconnect (clean sessions, session expiry 0) never touch the store.
+ * QoS 0 messages are never stored.
+ */
+import type { QoS } from 'mqtt-packet';
+import type { Message } from '../message';
+import type { RetainedStore } from '../routing/retained';
+
+export interface StoredSubscription {
+  filter: string;
+  qos: QoS;
+  noLocal: boolean;
+  retainAsPublished: boolean;
+  retainHandling: 0 | 1 | 2;
+  /** MQTT 5 subscription identifier; 0 = none. */
+  subscriptionId: number;
+}
+
+/** A QoS 1/2 message on its way to one session. */
+export interface StoredOutgoing {
+  /** Increasing per session: the delivery order. */
+  seq: number;
+  message: Message;
+  qos: QoS;
+  /** The retain flag this receiver gets. */
+  retain: boolean;
+  subscriptionIds: number[] | null;
+  /** 0 while queued; the packet identifier once sent (in flight). */
+  packetId: number;
+  /** QoS 2 only: PUBREC received, PUBREL sent (only PUBREL is resent after reconnect). */
+  released: boolean;
+  /** Set when delivered through a shared subscription (`$share/<group>/<filter>`): if this receiver leaves before acknowledging, another member gets it. */
+  shareFilter?: string | null;
+}
+
+export interface StoredSessionMeta {
+  clientId: string;
+  /** Seconds; 0xFFFFFFFF = never expires. Always > 0 for stored sessions. */
+  expiryInterval: number;
+  /** Epoch ms of the last disconnect; 0 while connected. */
+  disconnectedAt: number;
+}
+
+export interface StoredSession extends StoredSessionMeta {
+  subscriptions: StoredSubscription[];
+  /** In seq order. */
+  outgoing: StoredOutgoing[];
+  incomingQos2: number[];
+}
+
+export interface SessionStore {
+  /** Every stored session, read once when the instance starts. */
+  load(): StoredSession[];
+  saveSession(meta: StoredSessionMeta): void;
+  /** Deletes the session and everything under it. */
+  deleteSession(clientId: string): void;
+  saveSubscription(clientId: string, sub: StoredSubscription): void;
+  deleteSubscription(clientId: string, filter: string): void;
+  /** Inserts or replaces by (clientId, seq). The store must copy what it keeps: the caller mutates its entry later. */
+  saveOutgoing(clientId: string, entry: StoredOutgoing): void;
+  deleteOutgoing(clientId: string, seq: number): void;
+  saveIncomingQos2(clientId: string, packetId: number): void;
+  deleteIncomingQos2(clientId: string, packetId: number): void;
+}
+
+/** Everything one broker instance persists. */
+export interface InstanceStore {
+  readonly sessions: SessionStore;
+  readonly retained: RetainedStore;
+  /** Makes every change so far durable (a no-op for memory). Called once per event-loop turn. */
+  commit(): void;
+  /** Releases resources; the data stays. */
+  close(): void;
+}
+
+/** Opens the store of each instance; one per broker process. */
+export interface PersistenceProvider {
+  open(instanceId: string): InstanceStore;
+  /** Deletes everything an instance stored (the instance was deleted). */
+  destroy(instanceId: string): void;
+}

@@ -1,0 +1,221 @@
+/**
+ * Test helpers: an in-process Broker on port 0, MQTT.js clients, and a raw-socket client for
+ * protocol-level checks. Every wait has a timeout so a broken broker fails a test instead of
+ * hanging the suite.
+ */
+import net from 'node:net';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { generate, parser as createParser, type IConnectPacket, type Packet } from 'mqtt-packet';
+import { Broker, type BrokerOptions } from '../broker';
+import type { InstanceOptions } from '../instance';
+
+export const HOST = '127.0.0.1';
+
+export interface TestBroker {
+  broker: Broker;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startBroker(options: BrokerOptions & { instance?: InstanceOptions; instanceId?: string } = {}): Promise<TestBroker> {
+  const broker = new Broker(options);
+  const instanceId = options.instanceId ?? 'default';
+  if (options.instance) broker.addInstance(instanceId, options.instance);
+  const { port } = await broker.listen({ port: 0, host: HOST, instanceId });
+  return { broker, port, url: `mqtt://${HOST}:${port}`, close: () => broker.close() };
+}
+
+const inboxes = new WeakMap<MqttClient, Inbox>();
+
+/**
+ * Connects an MQTT.js client (no automatic reconnect) and waits for CONNACK. Its Inbox
+ * (inboxOf) listens from the start: messages resent right after CONNACK are not missed.
+ */
+export async function connectClient(port: number, options: IClientOptions = {}): Promise<MqttClient> {
+  const client = mqtt.connect({ host: HOST, port, reconnectPeriod: 0, connectTimeout: 5000, ...options });
+  inboxes.set(client, new Inbox(client));
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => {
+      client.end(true);
+      reject(err);
+    };
+    client.once('connect', () => {
+      client.off('error', onError);
+      resolve();
+    });
+    client.once('error', onError);
+  });
+  return client;
+}
+
+/** Every message the client received since it connected. */
+export function inboxOf(client: MqttClient): Inbox {
+  const inbox = inboxes.get(client);
+  if (!inbox) throw new Error('client not made by connectClient');
+  return inbox;
+}
+
+/** Polls a condition the broker reaches asynchronously (e.g. after a socket's close event). */
+export async function eventually(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export interface Received {
+  topic: string;
+  payload: Buffer;
+  packet: mqtt.IPublishPacket;
+}
+
+/** Collects every message a client receives, with a way to wait for the next n. */
+export class Inbox {
+  readonly messages: Received[] = [];
+  private waiters: { n: number; resolve: () => void }[] = [];
+
+  constructor(client: MqttClient) {
+    client.on('message', (topic, payload, packet) => {
+      this.messages.push({ topic, payload, packet });
+      this.waiters = this.waiters.filter((w) => {
+        if (this.messages.length >= w.n) {
+          w.resolve();
+          return false;
+        }
+        return true;
+      });
+    });
+  }
+
+  /** Waits until `count` messages in total have arrived. */
+  async waitFor(count: number, timeoutMs = 3000): Promise<Received[]> {
+    if (this.messages.length < count) {
+      await withTimeout(
+        new Promise<void>((resolve) => this.waiters.push({ n: count, resolve })),
+        timeoutMs,
+        `waiting for ${count} messages, have ${this.messages.length}`,
+      );
+    }
+    return this.messages;
+  }
+}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<T>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Proves a negative without a fixed sleep: a round trip through the broker on the same
+ * connection (PINGREQ → PINGRESP, or a QoS 1 publish on a private topic) orders after anything
+ * the broker had already queued for that client.
+ */
+export async function roundTrip(client: MqttClient): Promise<void> {
+  await client.publishAsync(`$roundtrip/${client.options.clientId}`, '', { qos: 1 });
+}
+
+export function endClient(client: MqttClient): Promise<void> {
+  return client.endAsync();
+}
+
+/** A socket that speaks MQTT packet by packet, for protocol-level tests. */
+export class RawClient {
+  readonly socket: net.Socket;
+  private readonly packets: Packet[] = [];
+  private waiters: (() => void)[] = [];
+  closed = false;
+  private readonly closedPromise: Promise<void>;
+  private readonly parser;
+
+  private constructor(socket: net.Socket, readonly protocolVersion: number) {
+    this.socket = socket;
+    this.parser = createParser({ protocolVersion });
+    this.parser.on('packet', (p: Packet) => {
+      this.packets.push(p);
+      this.wake();
+    });
+    this.parser.on('error', () => {});
+    socket.on('data', (d) => this.parser.parse(d));
+    socket.on('error', () => {});
+    this.closedPromise = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.closed = true;
+        this.wake();
+        resolve();
+      }),
+    );
+  }
+
+  static connect(port: number, protocolVersion = 4): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, HOST, () => resolve(new RawClient(socket, protocolVersion)));
+      socket.once('error', reject);
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  send(packet: Packet): void {
+    this.socket.write(generate(packet, { protocolVersion: this.protocolVersion }));
+  }
+
+  sendRaw(bytes: Buffer | number[]): void {
+    this.socket.write(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));
+  }
+
+  /** Sends CONNECT and returns the CONNACK. */
+  async handshake(connect: Partial<IConnectPacket> = {}): Promise<Packet> {
+    this.send({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: this.protocolVersion as 4 | 5,
+      clean: true,
+      clientId: `raw-${Math.random().toString(36).slice(2, 10)}`,
+      keepalive: 0,
+      ...connect,
+    } as IConnectPacket);
+    return this.next('connack');
+  }
+
+  /** The next packet (optionally of a given type; others before it are skipped and kept). */
+  async next(cmd?: Packet['cmd'], timeoutMs = 3000): Promise<Packet> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = cmd ? this.packets.findIndex((p) => p.cmd === cmd) : this.packets.length > 0 ? 0 : -1;
+      if (i !== -1) return this.packets.splice(i, 1)[0];
+      if (this.closed) throw new Error(`connection closed while waiting for ${cmd ?? 'a packet'}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${cmd ?? 'a packet'}`);
+      await withTimeout(new Promise<void>((r) => this.waiters.push(r)), left, `waiting for ${cmd ?? 'a packet'}`).catch(() => {});
+    }
+  }
+
+  /** Packets received so far and not yet taken. */
+  pending(): Packet[] {
+    return [...this.packets];
+  }
+
+  /** Resolves when the broker closes the connection; rejects after the timeout. */
+  waitClose(timeoutMs = 3000): Promise<void> {
+    return withTimeout(this.closedPromise, timeoutMs, 'waiting for the broker to close the connection');
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
