@@ -1,5 +1,6 @@
 import { accessKeysRouter } from './routers/access-keys';
 import { authRouter } from './routers/auth';
+import { brokerRouter } from './routers/broker';
 import { groupsRouter, topicsRouter } from './routers/instance-resources';
 import { instancesRouter } from './routers/instances';
 import { settingsRouter } from './routers/settings';
@@ -12,6 +13,7 @@ export const appRouter = router({
   topics: topicsRouter,
   groups: groupsRouter,
   settings: settingsRouter,
+  broker: brokerRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -7,6 +7,7 @@ import { ZodError } from 'zod';
 import { fieldErrorsOf } from '@/lib/schemas';
 import { userForSession, type SessionUser } from '../auth/accounts';
 import type { Backend } from '../backend';
+import { getSupervisor } from '../supervisor/registry';
 import { AppError } from '../errors';
 
 export interface CookieJar {
@@ -65,7 +66,17 @@ const mapErrors = t.middleware(async ({ next }) => {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure.use(mapErrors);
+/**
+ * After a change succeeds, nudge the broker to apply the configuration now (it also notices
+ * database changes by itself within a second, which covers the CLI).
+ */
+const nudgeBroker = t.middleware(async ({ type, next }) => {
+  const result = await next();
+  if (type === 'mutation' && result.ok) getSupervisor()?.send({ type: 'reload' });
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapErrors).use(nudgeBroker);
 
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Not logged in' });
