@@ -4,12 +4,17 @@
  *
  *   const broker = new Broker();
  *   const { port } = await broker.listen({ port: 0, host: '127.0.0.1', instanceId: 'a' });
+ *   await broker.listen({ instanceId: 'a', kind: 'wss', port: 8443, tls: { key, cert } });
  *   ...
+ *   await broker.closeListener('a', 'wss');
  *   await broker.close();
  */
 import type net from 'node:net';
 import { BrokerInstance, type InstanceOptions } from './instance';
-import { TcpListener, type ListenOptions } from './listeners/tcp';
+import { TcpListener } from './listeners/tcp';
+import { TlsListener } from './listeners/tls';
+import type { Listener, ListenerKind, ListenOptions, TlsCredentials } from './listeners/types';
+import { WebSocketListener, type HttpRequestHandler } from './listeners/websocket';
 import { WriteBatcher } from './protocol/write-batcher';
 import type { InstanceSettings } from './settings';
 import { MemoryPersistence } from './store/memory';
@@ -26,12 +31,21 @@ export interface BrokerOptions {
 export interface BrokerListenOptions extends ListenOptions {
   /** The instance the listener serves; created with default settings if new. Default 'default'. */
   instanceId?: string;
+  /** Transport: MQTT over TCP (default), TLS, WebSocket or secure WebSocket (path /mqtt). */
+  kind?: ListenerKind;
+  /** Key and certificate; required for 'tls' and 'wss'. */
+  tls?: TlsCredentials;
+}
+
+export interface ListenerInfo {
+  kind: ListenerKind;
+  port: number;
 }
 
 interface InstanceEntry {
   instance: BrokerInstance;
   store: InstanceStore;
-  listeners: TcpListener[];
+  listeners: Listener[];
 }
 
 export class Broker {
@@ -39,6 +53,7 @@ export class Broker {
   readonly batcher: WriteBatcher;
   private readonly persistence: PersistenceProvider;
   private readonly entries = new Map<string, InstanceEntry>();
+  private httpHandler: HttpRequestHandler | null = null;
   private closed = false;
 
   constructor(private readonly options: BrokerOptions = {}) {
@@ -71,14 +86,86 @@ export class Broker {
     return [...this.entries.keys()];
   }
 
+  /**
+   * Opens a listener for the instance (created with default settings if new) and resolves
+   * with the address it is bound to.
+   */
   async listen(options: BrokerListenOptions): Promise<net.AddressInfo> {
     if (this.closed) throw new Error('broker is closed');
     const id = options.instanceId ?? 'default';
+    const kind = options.kind ?? 'tcp';
     const instance = this.instance(id) ?? this.addInstance(id);
-    const listener = new TcpListener(instance);
-    const address = await listener.listen(options);
-    this.entries.get(id)!.listeners.push(listener);
-    return address;
+    const entry = this.entries.get(id)!;
+    const listener = this.createListener(kind, instance, options.tls);
+    // Registered before it is bound, so that closeListener/removeInstance meanwhile see it.
+    entry.listeners.push(listener);
+    try {
+      const address = await listener.listen({ port: options.port, host: options.host });
+      // Closed meanwhile (closeListener, removeInstance or close): it must not stay bound.
+      if (this.closed || this.entries.get(id) !== entry || !entry.listeners.includes(listener)) {
+        throw new Error(`the ${kind} listener of ${id} was closed while opening`);
+      }
+      return address;
+    } catch (err) {
+      entry.listeners = entry.listeners.filter((l) => l !== listener);
+      await listener.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Closes the instance's listeners of this kind; their clients are disconnected (MQTT 5:
+   * DISCONNECT 0x8B; wills are published). Resolves false when there was none.
+   */
+  async closeListener(instanceId: string, kind: ListenerKind): Promise<boolean> {
+    const entry = this.entries.get(instanceId);
+    if (!entry) return false;
+    const closing = entry.listeners.filter((l) => l.kind === kind);
+    if (closing.length === 0) return false;
+    entry.listeners = entry.listeners.filter((l) => l.kind !== kind);
+    await Promise.all(closing.map((l) => l.close()));
+    return true;
+  }
+
+  /** The instance's bound listeners. */
+  listeners(instanceId: string): ListenerInfo[] {
+    const entry = this.entries.get(instanceId);
+    if (!entry) return [];
+    const out: ListenerInfo[] = [];
+    for (const l of entry.listeners) {
+      const address = l.address();
+      if (address) out.push({ kind: l.kind, port: address.port });
+    }
+    return out;
+  }
+
+  /**
+   * Serves the plain HTTP requests (not WebSocket upgrades) arriving on every ws and wss
+   * listener, now and later; null answers 404 again.
+   */
+  setHttpHandler(handler: HttpRequestHandler | null): void {
+    this.httpHandler = handler;
+    for (const entry of this.entries.values()) {
+      for (const l of entry.listeners) if (l instanceof WebSocketListener) l.requestHandler = handler;
+    }
+  }
+
+  private createListener(kind: ListenerKind, instance: BrokerInstance, tls: TlsCredentials | undefined): Listener {
+    if ((kind === 'tls' || kind === 'wss') && !tls) throw new Error(`a ${kind} listener needs a key and certificate`);
+    switch (kind) {
+      case 'tcp':
+        return new TcpListener(instance);
+      case 'tls':
+        return new TlsListener(instance, tls!);
+      case 'ws':
+      case 'wss': {
+        const listener = new WebSocketListener(instance, kind === 'wss' ? tls : undefined);
+        listener.requestHandler = this.httpHandler;
+        return listener;
+      }
+      default:
+        throw new Error(`unknown listener kind ${String(kind)}`);
+    }
   }
 
   /** Stops an instance: listeners closed, clients disconnected; with `destroy`, its stored data deleted too. */
@@ -100,8 +187,10 @@ export class Broker {
   }
 
   private async shutdown(entry: InstanceEntry): Promise<void> {
-    const closing = Promise.all(entry.listeners.map((l) => l.close()));
+    // Clients first (no wills: everyone goes), then the listeners stop accepting; both happen
+    // in this turn, so no client slips in between.
     entry.instance.close();
+    const closing = Promise.all(entry.listeners.map((l) => l.close()));
     // Flush the DISCONNECTs (and the store) now, then wait until the sockets are gone.
     entry.instance.commit();
     this.batcher.run();

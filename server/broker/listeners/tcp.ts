@@ -2,40 +2,35 @@
 import net from 'node:net';
 import type { BrokerInstance } from '../instance';
 import { Connection } from '../protocol/connection';
+import { closeServer, disconnectClients, listenServer, type Listener, type ListenOptions } from './types';
 
-export interface ListenOptions {
-  port: number;
-  host?: string;
-}
+export type { ListenOptions } from './types';
 
-export class TcpListener {
+export class TcpListener implements Listener {
+  readonly kind = 'tcp' as const;
   private readonly server: net.Server;
 
   constructor(readonly instance: BrokerInstance) {
     this.server = net.createServer({ noDelay: true }, (socket) => {
-      new Connection(socket, this.instance);
+      new Connection(socket, this.instance, this);
     });
     // A failing accept (e.g. EMFILE) must not take the process down.
-    this.server.on('error', (err) => console.error(`broker: listener of ${instance.id} failed`, err));
+    this.server.on('error', (err) => {
+      if (this.server.listening) console.error(`broker: tcp listener of ${instance.id} failed`, err); // before that, listen() rejects
+    });
   }
 
-  listen({ port, host }: ListenOptions): Promise<net.AddressInfo> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        resolve(this.server.address() as net.AddressInfo);
-      });
-    });
+  listen(options: ListenOptions): Promise<net.AddressInfo> {
+    return listenServer(this.server, options);
   }
 
   address(): net.AddressInfo | null {
     return this.server.address() as net.AddressInfo | null;
   }
 
-  /** Stops accepting; connected clients are closed by the instance. */
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  async close(): Promise<void> {
+    const closed = closeServer(this.server);
+    await disconnectClients(this);
+    await closed;
   }
 }

@@ -7,9 +7,9 @@
  * symbol on the socket; deadlines live in the broker's shared TimerWheel; buffers and maps
  * are created only when needed.
  */
-import type { Socket } from 'node:net';
 import type { QoS } from 'mqtt-packet';
 import type { BrokerInstance } from '../instance';
+import type { ListenerKind } from '../listeners/types';
 import { remainingExpirySeconds, type Message, type NewMessage } from '../message';
 import type { ClientInfo } from '../policy/policy';
 import type { Session, SessionLink } from '../session/session';
@@ -20,8 +20,40 @@ import { dispatch } from './handlers';
 import { ProtocolViolation, RC } from './reason-codes';
 import type { Flushable } from './write-batcher';
 
+/**
+ * What a Connection needs from its transport: a net.Socket or tls.TLSSocket as they are, or
+ * an adapter (listeners/ws-socket.ts for WebSocket). Listeners are called with `this` set to
+ * the socket. `writableLength` is what the transport still buffers (backpressure), and
+ * `writableNeedDrain` promises a later 'drain' event.
+ */
+export interface ConnectionSocket {
+  readonly remoteAddress?: string | undefined;
+  readonly remoteFamily?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly destroyed: boolean;
+  readonly writableLength: number;
+  readonly writableNeedDrain: boolean;
+  setNoDelay?(noDelay?: boolean): unknown;
+  write(chunk: Buffer): unknown;
+  cork(): void;
+  uncork(): void;
+  end(): unknown;
+  destroy(): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+/** The listener that accepted a connection, as far as the connection cares. */
+export interface ConnectionOrigin {
+  readonly kind: ListenerKind;
+}
+
 const CONN = Symbol('magpie.connection');
-type TaggedSocket = Socket & { [CONN]?: Connection };
+type TaggedSocket = ConnectionSocket & { [CONN]?: Connection };
 
 /** Connection states, in order: comparisons like `state >= ConnState.Closing` are meaningful. */
 export const ConnState = {
@@ -48,7 +80,7 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
   clientId = '';
   username: string | undefined = undefined;
   session: Session | null = null;
-  /** Unique per TCP connection within the process (the product's channelId). */
+  /** Unique per network connection within the process (the product's channelId). */
   readonly channel = nextChannel++;
 
   /** Keep-alive in ms as negotiated (0 = none) and the time of the last received bytes. */
@@ -90,11 +122,13 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
   timerSlot = 0;
 
   constructor(
-    readonly socket: Socket,
+    readonly socket: ConnectionSocket,
     readonly instance: BrokerInstance,
+    /** The listener that accepted it (its kind: tcp, tls, ws, wss); null when made by hand. */
+    readonly listener: ConnectionOrigin | null = null,
   ) {
     (socket as TaggedSocket)[CONN] = this;
-    socket.setNoDelay(true); // we batch ourselves
+    socket.setNoDelay?.(true); // we batch ourselves
     socket.on('data', onSocketData);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
