@@ -48,6 +48,7 @@ export default defineConfig({
       MAGPIE_CONSOLE_PORT: String(port),
       MAGPIE_CONSOLE_BIND: '127.0.0.1',
       MAGPIE_PUBLIC_HOST: 'mqtt.e2e.test',
+      MAGPIE_BROKER_BIND: '127.0.0.1',
     },
   },
 });

@@ -5,6 +5,7 @@
  * Screenshots of each page land in test-results/screenshots.
  */
 import { expect, test, type Page } from '@playwright/test';
+import mqtt from 'mqtt';
 import { ADMIN_PASSWORD, inlineError, magpie, snap } from './support';
 
 test.describe.configure({ mode: 'serial' });
@@ -188,6 +189,28 @@ test('the endpoints tab lists the four URLs with copy buttons', async () => {
     await expect(page.getByRole('button', { name: `Copy ${kind} endpoint` })).toBeVisible();
   }
   await snap(page, '12-endpoints');
+});
+
+test('the instance page shows the running broker, and a real client talks to the endpoint', async () => {
+  await page.getByRole('tab', { name: 'Basic information' }).click();
+  const broker = page.getByTestId('broker-status');
+  await expect(broker).toContainText('Running');
+  for (const kind of ['tcp', 'tls', 'ws', 'wss']) {
+    await expect(page.getByTestId(`listener-${kind}`)).toContainText('Listening');
+  }
+  await snap(page, '12b-broker-status');
+
+  const { tcpPort, wsPort } = JSON.parse(magpie('instance', 'get', instanceId, '--json')) as { tcpPort: number; wsPort: number };
+  const sub = await mqtt.connectAsync(`ws://127.0.0.1:${wsPort}/mqtt`, { reconnectPeriod: 0 });
+  const pub = await mqtt.connectAsync(`mqtt://127.0.0.1:${tcpPort}`, { reconnectPeriod: 0, protocolVersion: 5 });
+  try {
+    await sub.subscribeAsync('Orders/#', { qos: 1 });
+    const received = new Promise<string>((resolve) => sub.once('message', (topic, payload) => resolve(`${topic}: ${payload}`)));
+    await pub.publishAsync('Orders/eu/42', 'shipped', { qos: 1 });
+    expect(await received).toBe('Orders/eu/42: shipped');
+  } finally {
+    await Promise.all([sub.endAsync(), pub.endAsync()]);
+  }
 });
 
 test('switching to Chinese is remembered, and switching back works', async () => {

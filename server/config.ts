@@ -14,6 +14,11 @@ export interface MagpieConfig {
   adminPassword: string | undefined;
   /** Host name shown in endpoint URLs until it is changed in the console's settings. */
   publicHost: string;
+  /** Address the broker's listeners bind to. */
+  brokerBind: string;
+  /** The user's own TLS certificate and key (PEM files) for the TLS and secure WebSocket listeners; unset: a self-signed one is generated into the data directory. */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
 }
 
 function port(name: string, fallback: number): number {
@@ -33,5 +38,8 @@ export function loadConfig(): MagpieConfig {
     consoleBind: process.env.MAGPIE_CONSOLE_BIND || '0.0.0.0',
     adminPassword: process.env.MAGPIE_ADMIN_PASSWORD || undefined,
     publicHost: process.env.MAGPIE_PUBLIC_HOST || 'localhost',
+    brokerBind: process.env.MAGPIE_BROKER_BIND || '0.0.0.0',
+    tlsCertFile: process.env.MAGPIE_TLS_CERT_FILE || undefined,
+    tlsKeyFile: process.env.MAGPIE_TLS_KEY_FILE || undefined,
   };
 }

@@ -1,18 +1,30 @@
 /**
  * `npm start`: applies migrations, creates the admin account when MAGPIE_ADMIN_PASSWORD is set,
- * and serves the console (Next.js + tRPC) on MAGPIE_CONSOLE_PORT.
+ * serves the console (Next.js + tRPC) on MAGPIE_CONSOLE_PORT, and runs the broker as a
+ * separate, supervised process (server/broker/main.ts).
  */
 import http from 'node:http';
+import path from 'node:path';
 import next from 'next';
 import { bootstrapAdmin } from './auth/accounts';
 import { openBackend } from './backend';
 import { loadConfig } from './config';
+import { BrokerSupervisor } from './supervisor/broker-supervisor';
+import { setSupervisor } from './supervisor/registry';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const backend = openBackend(config);
   const admin = await bootstrapAdmin(backend);
   backend.db.$client.close();
+
+  // The broker runs the same TypeScript through tsx, in its own process and event loop.
+  const supervisor = new BrokerSupervisor({
+    entry: path.join(process.cwd(), 'server', 'broker', 'main.ts'),
+    execArgv: ['--import', 'tsx'],
+  });
+  setSupervisor(supervisor);
+  supervisor.start();
 
   const dev = process.env.MAGPIE_DEV === '1';
   const app = next({ dev, dir: process.cwd() });
@@ -31,14 +43,15 @@ async function main(): Promise<void> {
     if (admin === 'created') console.log('Admin account "admin" created from MAGPIE_ADMIN_PASSWORD.');
   });
 
-  const shutdown = (signal: string) => {
+  const shutdown = async (signal: string) => {
     console.log(`${signal}: shutting down`);
-    server.close(() => process.exit(0));
+    server.close();
     server.closeAllConnections();
-    setTimeout(() => process.exit(0), 5000).unref();
+    await supervisor.stop();
+    process.exit(0);
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
 main().catch((err) => {

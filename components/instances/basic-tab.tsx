@@ -17,7 +17,8 @@ import type { Instance } from '@/db/schema';
 import { instanceUpdateSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
 import { errorInfo } from '@/lib/trpc/errors';
-import { ModeBadge, StatusBadge } from './instance-badges';
+import { BrokerCard, StatusBadge } from './broker-status';
+import { ModeBadge } from './instance-badges';
 import { SpecFields, type SpecValues } from './spec-fields';
 
 export function BasicTab({ instance }: { instance: Instance }) {
@@ -51,7 +52,7 @@ export function BasicTab({ instance }: { instance: Instance }) {
             </Item>
             <Item label={t('field.name')}>{instance.name}</Item>
             <Item label={t('instances.col.status')}>
-              <StatusBadge />
+              <StatusBadge instanceId={instance.id} />
             </Item>
             <Item label={t('instance.spec.maxConnections')}>{fmt.number(instance.maxConnections)}</Item>
             <Item label={t('instance.spec.maxTps')}>{fmt.number(instance.maxTps)}</Item>
@@ -74,6 +75,8 @@ export function BasicTab({ instance }: { instance: Instance }) {
           {t('instance.openMode.warning')}
         </Callout>
       )}
+
+      <BrokerCard instanceId={instance.id} />
 
       <Card tone="danger" title={t('instance.danger.title')}>
         <div className="flex flex-wrap items-center justify-between gap-4">

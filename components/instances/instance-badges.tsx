@@ -22,13 +22,3 @@ export function ModeBadge({ openMode }: { openMode: boolean }) {
     </Badge>
   );
 }
-
-/** The broker's state. Live state arrives with the broker; today every instance is active. */
-export function StatusBadge() {
-  const { t } = useI18n();
-  return (
-    <Badge tone="green" dot>
-      {t('instance.status.active')}
-    </Badge>
-  );
-}

@@ -11,7 +11,8 @@ import { TabPanel, Tabs } from '@/components/ui/tabs';
 import { useTRPC } from '@/lib/trpc/client';
 import { BasicTab } from './basic-tab';
 import { EndpointsTab } from './endpoints-tab';
-import { ModeBadge, StatusBadge } from './instance-badges';
+import { StatusBadge } from './broker-status';
+import { ModeBadge } from './instance-badges';
 import { ResourceTab } from './resource-tab';
 
 export function InstanceDetail({ id, tab: rawTab }: { id: string; tab?: string }) {
@@ -67,7 +68,7 @@ export function InstanceDetail({ id, tab: rawTab }: { id: string; tab?: string }
         <div className="min-w-0 flex-1">
           <div className="flex flex-wrap items-center gap-2">
             <h1 className="text-xl font-semibold text-slate-900">{data.name}</h1>
-            <StatusBadge />
+            <StatusBadge instanceId={data.id} />
             <ModeBadge openMode={data.openMode} />
           </div>
           <div className="mt-1 flex items-center gap-1 text-sm text-slate-500">

@@ -14,7 +14,8 @@ import type { AppRouter } from '@/server/api/root';
 import type { inferRouterOutputs } from '@trpc/server';
 import { useTRPC } from '@/lib/trpc/client';
 import { CreateInstanceDialog } from './create-instance-dialog';
-import { ModeBadge, StatusBadge } from './instance-badges';
+import { StatusBadge } from './broker-status';
+import { ModeBadge } from './instance-badges';
 import { SpecSummary } from './spec-fields';
 
 type InstanceRow = inferRouterOutputs<AppRouter>['instances']['list'][number];
@@ -47,7 +48,7 @@ export function InstancesPage() {
     },
     { id: 'spec', header: t('instances.col.spec'), cell: (i) => <SpecSummary spec={i} />, sortValue: (i) => i.maxConnections },
     { id: 'mode', header: t('instances.col.mode'), cell: (i) => <ModeBadge openMode={i.openMode} />, sortValue: (i) => (i.openMode ? 1 : 0) },
-    { id: 'status', header: t('instances.col.status'), cell: () => <StatusBadge /> },
+    { id: 'status', header: t('instances.col.status'), cell: (i) => <StatusBadge instanceId={i.id} /> },
     {
       id: 'topics',
       header: t('instances.col.topics'),

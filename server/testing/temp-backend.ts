@@ -28,6 +28,9 @@ export function tempBackend(overrides: Partial<MagpieConfig> = {}): TempBackend 
     consoleBind: '127.0.0.1',
     adminPassword: undefined,
     publicHost: 'localhost',
+    brokerBind: '127.0.0.1',
+    tlsCertFile: undefined,
+    tlsKeyFile: undefined,
     ...overrides,
   });
   return {

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { generate } from 'selfsigned';
 import { Broker } from '../broker';
 import { connectClient, endClient, HOST } from '../testing/helpers';
-import { CertificateError, loadOrCreateCertificate, tlsFilesFromEnv } from './certificate';
+import { CertificateError, loadOrCreateCertificate } from './certificate';
 
 let tmp: string;
 before(async () => {
@@ -121,10 +121,5 @@ describe('user certificate', () => {
         return true;
       });
     }
-  });
-
-  it('reads the file settings from the environment', () => {
-    assert.deepEqual(tlsFilesFromEnv({ MAGPIE_TLS_CERT_FILE: '/c.pem', MAGPIE_TLS_KEY_FILE: '/k.pem' }), { certFile: '/c.pem', keyFile: '/k.pem' });
-    assert.deepEqual(tlsFilesFromEnv({ MAGPIE_TLS_CERT_FILE: '' }), { certFile: undefined, keyFile: undefined });
   });
 });

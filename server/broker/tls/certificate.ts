@@ -40,14 +40,6 @@ export class CertificateError extends Error {
   override name = 'CertificateError';
 }
 
-/** The TLS file settings from the environment (empty values count as unset). */
-export function tlsFilesFromEnv(env: Record<string, string | undefined> = process.env): CertificateFiles {
-  return {
-    certFile: env.MAGPIE_TLS_CERT_FILE || undefined,
-    keyFile: env.MAGPIE_TLS_KEY_FILE || undefined,
-  };
-}
-
 const GENERATED_VALIDITY_YEARS = 10;
 /** A generated certificate this close to expiry is replaced at start. */
 const RENEW_BEFORE_MS = 30 * 24 * 3600 * 1000;
