@@ -101,6 +101,28 @@ export const groups = sqliteTable(
   (t) => [uniqueIndex('groups_instance_name_unique').on(t.instanceId, t.name)],
 );
 
+/**
+ * Per-instance topic permissions: allow/deny rules on MQTT topic filters for publishing
+ * and/or subscribing. A matching deny rule wins; everything else is allowed (see
+ * server/broker/policy/topic-permissions.ts for how a rule matches).
+ */
+export const topicPermissions = sqliteTable(
+  'topic_permissions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    /** An MQTT topic filter (wildcards allowed, no `$share/`). */
+    filter: text('filter').notNull(),
+    action: text('action', { enum: ['publish', 'subscribe', 'both'] }).notNull(),
+    effect: text('effect', { enum: ['allow', 'deny'] }).notNull(),
+    description: text('description').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('topic_permissions_instance_filter_action_unique').on(t.instanceId, t.filter, t.action)],
+);
+
 /** Console-wide settings (key/value), e.g. the host name shown in endpoint URLs. */
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
@@ -110,4 +132,5 @@ export const settings = sqliteTable('settings', {
 export type Instance = typeof instances.$inferSelect;
 export type Topic = typeof topics.$inferSelect;
 export type Group = typeof groups.$inferSelect;
+export type TopicPermission = typeof topicPermissions.$inferSelect;
 export type AccessKeyRow = typeof accessKeys.$inferSelect;

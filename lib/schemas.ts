@@ -5,6 +5,7 @@
  * Error messages are i18n keys (see lib/i18n); `describeIssue` turns them into text.
  */
 import { z } from 'zod';
+import { isValidTopicFilter } from '@/server/broker/routing/topics';
 
 export const SPEC_MAX_CONNECTIONS = [100, 1000, 5000, 10000, 20000, 50000, 100000] as const;
 export const SPEC_MAX_TPS = [100, 500, 1000, 3000, 5000, 10000, 20000] as const;
@@ -91,6 +92,39 @@ export const topicRefSchema = z.object({
 });
 export const groupRefSchema = topicRefSchema;
 export const describeSchema = topicRefSchema.extend({ description: descriptionSchema });
+
+export const PERMISSION_FILTER_MAX = 256;
+export const PERMISSION_ACTIONS = ['publish', 'subscribe', 'both'] as const;
+export const PERMISSION_EFFECTS = ['allow', 'deny'] as const;
+export type PermissionAction = (typeof PERMISSION_ACTIONS)[number];
+export type PermissionEffect = (typeof PERMISSION_EFFECTS)[number];
+
+/**
+ * The topic filter of a permission rule: an MQTT topic filter (`+` fills a whole level, `#`
+ * only a whole last level), at most 256 characters, not a shared subscription. Not trimmed:
+ * spaces are part of an MQTT topic.
+ */
+export const permissionFilterSchema = requiredString()
+  .min(1, { message: 'v.required' })
+  .max(PERMISSION_FILTER_MAX, { message: 'v.permissionFilter.length' })
+  .refine((f) => !f.startsWith('$share/') && f !== '$share', { message: 'v.permissionFilter.shared' })
+  .refine((f) => isValidTopicFilter(f), { message: 'v.permissionFilter.format' });
+
+export const permissionActionSchema = z.enum(PERMISSION_ACTIONS, { error: 'v.permission.action' });
+export const permissionEffectSchema = z.enum(PERMISSION_EFFECTS, { error: 'v.permission.effect' });
+
+/** A permission rule is addressed by instance + filter + action (unique together). */
+export const permissionRefSchema = z.object({
+  instanceId: instanceIdSchema,
+  filter: permissionFilterSchema,
+  action: permissionActionSchema,
+});
+
+export const permissionCreateSchema = permissionRefSchema.extend({
+  effect: permissionEffectSchema,
+  description: descriptionSchema,
+});
+export type PermissionCreateInput = z.input<typeof permissionCreateSchema>;
 
 export const accessKeyIdSchema = z.string({ error: 'v.accessKeyId.format' }).regex(/^LTAI[0-9A-Za-z]{16,24}$/, {
   message: 'v.accessKeyId.format',

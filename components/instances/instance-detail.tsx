@@ -13,6 +13,7 @@ import { BasicTab } from './basic-tab';
 import { EndpointsTab } from './endpoints-tab';
 import { StatusBadge } from './broker-status';
 import { ModeBadge } from './instance-badges';
+import { PermissionsTab } from './permissions-tab';
 import { ResourceTab } from './resource-tab';
 
 export function InstanceDetail({ id, tab: rawTab }: { id: string; tab?: string }) {
@@ -87,6 +88,7 @@ export function InstanceDetail({ id, tab: rawTab }: { id: string; tab?: string }
         {tab === 'endpoints' && <EndpointsTab instanceId={id} />}
         {tab === 'topics' && <ResourceTab kind="topic" instanceId={id} openMode={data.openMode} />}
         {tab === 'groups' && <ResourceTab kind="group" instanceId={id} openMode={data.openMode} />}
+        {tab === 'permissions' && <PermissionsTab instanceId={id} />}
       </TabPanel>
     </>
   );

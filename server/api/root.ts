@@ -3,6 +3,7 @@ import { authRouter } from './routers/auth';
 import { brokerRouter } from './routers/broker';
 import { groupsRouter, topicsRouter } from './routers/instance-resources';
 import { instancesRouter } from './routers/instances';
+import { permissionsRouter } from './routers/permissions';
 import { settingsRouter } from './routers/settings';
 import { createCallerFactory, router } from './trpc';
 
@@ -12,6 +13,7 @@ export const appRouter = router({
   instances: instancesRouter,
   topics: topicsRouter,
   groups: groupsRouter,
+  permissions: permissionsRouter,
   settings: settingsRouter,
   broker: brokerRouter,
 });

@@ -56,6 +56,7 @@ describe('unauthenticated calls', () => {
     instanceId = (await admin.instances.create({ name: 'guarded', ...DEFAULT_SPEC })).id;
     await admin.topics.create({ instanceId, name: 'Orders' });
     await admin.groups.create({ instanceId, name: 'GID_orders' });
+    await admin.permissions.create({ instanceId, filter: 'secret/#', action: 'subscribe', effect: 'deny' });
     accessKeyId = (await admin.accessKeys.create({})).id;
     inputs = {
       'auth.changePassword': { current: TEST_PASSWORD, next: TEST_PASSWORD },
@@ -75,6 +76,9 @@ describe('unauthenticated calls', () => {
       'groups.create': { instanceId, name: 'GID_sneaky' },
       'groups.describe': { instanceId, name: 'GID_orders', description: 'changed' },
       'groups.delete': { instanceId, name: 'GID_orders' },
+      'permissions.list': { instanceId },
+      'permissions.create': { instanceId, filter: 'sneaky/#', action: 'both', effect: 'allow' },
+      'permissions.delete': { instanceId, filter: 'secret/#', action: 'subscribe' },
       'settings.setPublicHost': { publicHost: 'evil.example' },
     };
   });
@@ -111,6 +115,10 @@ describe('unauthenticated calls', () => {
       [[instanceId, 'guarded', 1, 1]],
     );
     assert.equal((await admin.topics.list({ instanceId }))[0]!.description, '');
+    assert.deepEqual(
+      (await admin.permissions.list({ instanceId })).map((r) => [r.filter, r.action, r.effect]),
+      [['secret/#', 'subscribe', 'deny']],
+    );
     const keys = await admin.accessKeys.list();
     assert.deepEqual(
       keys.map((k) => [k.id, k.enabled]),
@@ -127,6 +135,7 @@ describe('unauthenticated calls', () => {
       const id = (await admin.instances.create({ name: 'guarded', ...DEFAULT_SPEC })).id;
       await admin.topics.create({ instanceId: id, name: 'Orders' });
       await admin.groups.create({ instanceId: id, name: 'GID_orders' });
+      await admin.permissions.create({ instanceId: id, filter: 'secret/#', action: 'subscribe', effect: 'deny' });
       const ak = (await admin.accessKeys.create({})).id;
       const fix = (v: unknown) => JSON.parse(JSON.stringify(v ?? null).replaceAll(instanceId, id).replaceAll(accessKeyId, ak));
       const rank = (p: string) => (p === 'instances.delete' ? 2 : p.endsWith('.delete') ? 1 : 0);

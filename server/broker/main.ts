@@ -6,10 +6,11 @@
  */
 import type Database from 'better-sqlite3';
 import { openDatabase } from '@/db/client';
-import { instances, type Instance } from '@/db/schema';
+import { instances, topicPermissions, type Instance, type TopicPermission } from '@/db/schema';
 import { loadConfig } from '../config';
 import type { BrokerMessage, ConsoleMessage, ListenerStatus } from '../supervisor/control-messages';
 import { Broker } from './broker';
+import { topicPermissionPolicy } from './policy/topic-permissions';
 import { loadOrCreateCertificate } from './tls/certificate';
 import { SqlitePersistence } from './store/sqlite';
 
@@ -41,6 +42,12 @@ async function main(): Promise<void> {
 
   async function reconcile(): Promise<void> {
     const rows = db.select().from(instances).all();
+    const rulesOf = new Map<string, TopicPermission[]>();
+    for (const rule of db.select().from(topicPermissions).all()) {
+      const list = rulesOf.get(rule.instanceId);
+      if (list) list.push(rule);
+      else rulesOf.set(rule.instanceId, [rule]);
+    }
     const wanted = new Set(rows.map((r) => r.id));
     for (const id of broker.instanceIds) {
       if (!wanted.has(id)) {
@@ -50,8 +57,9 @@ async function main(): Promise<void> {
       }
     }
     for (const row of rows) {
-      // Until the product's policy lands, every instance behaves as in open mode.
-      broker.addInstance(row.id);
+      // Until the product's authentication lands, every instance behaves as in open mode,
+      // restricted by its topic permissions (rebuilt on every change of the database).
+      broker.addInstance(row.id, { policy: topicPermissionPolicy(rulesOf.get(row.id) ?? []) });
       for (const kind of KINDS) {
         const port = portOf(row, kind);
         const current = bound.get(key(row.id, kind));

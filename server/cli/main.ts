@@ -16,6 +16,7 @@ import { flagOfField, USAGE_EXIT } from './common';
 import { closeBackend, ConfirmationRequired } from './context';
 import { addInstanceResourceCommands } from './instance-resource';
 import { addInstanceCommands } from './instance';
+import { addPermissionCommands } from './permission';
 
 function packageVersion(): string {
   const file = fileURLToPath(new URL('../../package.json', import.meta.url));
@@ -69,7 +70,7 @@ function commandOverview(program: Command): string {
 export function buildProgram(json: boolean): Command {
   const program = new Command('magpie');
   program
-    .description('Magpie command line: manage AccessKeys, instances, parent topics and Group IDs')
+    .description('Magpie command line: manage AccessKeys, instances, parent topics, Group IDs and topic permissions')
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .configureOutput({
@@ -92,6 +93,7 @@ export function buildProgram(json: boolean): Command {
   addAccessKeyCommands(program);
   addInstanceCommands(program);
   addInstanceResourceCommands(program);
+  addPermissionCommands(program);
 
   // Leaf usage lines show every flag, e.g. "magpie instance create --name <name> [--open] …".
   for (const resource of program.commands) {

@@ -2,7 +2,7 @@
  * The hook through which the product's rules (authentication modes, Group IDs, parent
  * topics, per-instance limits, topic permissions) reach the protocol core. The core asks;
  * the policy answers. Until the product-semantics work lands every instance uses allowAll
- * (open mode).
+ * (open mode), restricted by its topic permissions (topic-permissions.ts).
  */
 import type { QoS } from 'mqtt-packet';
 

@@ -1,0 +1,165 @@
+/**
+ * Topic permissions through the real broker process: a rule written to the database by
+ * another process (the console or the CLI) takes effect within a second, without a restart.
+ * A denied SUBSCRIBE gets SUBACK 0x80 (3.1.1) / 0x87 (MQTT 5); a denied MQTT 5 PUBLISH gets
+ * PUBACK 0x87 and reaches nobody; a denied 3.1.1 PUBLISH closes the connection.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { and, eq } from 'drizzle-orm';
+import mqtt from 'mqtt';
+import { instances, topicPermissions } from '@/db/schema';
+import { newInstanceId } from '../services/instances';
+import { permissionService } from '../services/topic-permissions';
+import { tempBackend, type TempBackend } from '../testing/temp-backend';
+import { BrokerSupervisor } from './broker-supervisor';
+
+const entry = path.join(import.meta.dirname, '..', 'broker', 'main.ts');
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The SUBACK code the broker answers for one filter. */
+async function subscribeCode(client: mqtt.MqttClient, filter: string, qos: 0 | 1 = 1): Promise<number> {
+  try {
+    const granted = await client.subscribeAsync(filter, { qos });
+    return granted[0]!.qos;
+  } catch (err) {
+    // MQTT.js rejects a refused subscription with the SUBACK packet attached.
+    const code = (err as { packet?: { granted?: (number | { qos: number })[] } }).packet?.granted?.[0];
+    if (code === undefined) throw err;
+    return typeof code === 'number' ? code : code.qos;
+  }
+}
+
+/** Subscribes with fresh 3.1.1 clients until the broker answers `code`; resolves with the time it took. */
+async function untilSubscribeAnswers(url: string, filter: string, code: number, timeoutMs = 3000): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const probe = await mqtt.connectAsync(url, { reconnectPeriod: 0, protocolVersion: 4 });
+    const got = await subscribeCode(probe, filter);
+    await probe.endAsync();
+    if (got === code) return Date.now() - start;
+    if (Date.now() - start > timeoutMs) throw new Error(`SUBACK for ${filter} is still ${got}, not ${code}`);
+    await sleep(25);
+  }
+}
+
+describe('topic permissions in the supervised broker process', () => {
+  let backend: TempBackend;
+  let supervisor: BrokerSupervisor;
+  let instanceId: string;
+  let url: string;
+
+  before(async () => {
+    backend = tempBackend();
+    instanceId = newInstanceId();
+    const [tcpPort, tlsPort, wsPort, wssPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    backend.db
+      .insert(instances)
+      .values({ id: instanceId, name: 'perm', maxConnections: 1000, maxTps: 1000, maxSubscriptions: 10000, openMode: true, tcpPort, tlsPort, wsPort, wssPort })
+      .run();
+    url = `mqtt://127.0.0.1:${tcpPort}`;
+    supervisor = new BrokerSupervisor({
+      entry,
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, MAGPIE_DATA_DIR: backend.dataDir, MAGPIE_BROKER_BIND: '127.0.0.1' },
+      log: () => {},
+    });
+    supervisor.start();
+    await supervisor.whenRunning();
+  });
+
+  after(async () => {
+    await supervisor.stop();
+    backend.cleanup();
+  });
+
+  it('without rules everything is allowed', async () => {
+    const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, protocolVersion: 4 });
+    assert.equal(await subscribeCode(c, 'test/nosubscribe'), 1);
+    await c.endAsync();
+  });
+
+  it('a subscribe deny rule added while the broker runs refuses the filter within a second (3.1.1: 0x80, MQTT 5: 0x87)', async () => {
+    permissionService.create(backend, { instanceId, filter: 'test/nosubscribe', action: 'subscribe', effect: 'deny' });
+    permissionService.create(backend, { instanceId, filter: 'secret/#', action: 'subscribe', effect: 'deny' });
+    const took = await untilSubscribeAnswers(url, 'test/nosubscribe', 0x80);
+    assert.ok(took < 1000, `took ${took} ms`);
+
+    const v4 = await mqtt.connectAsync(url, { reconnectPeriod: 0, protocolVersion: 4 });
+    const v5 = await mqtt.connectAsync(url, { reconnectPeriod: 0, protocolVersion: 5 });
+    const pub = await mqtt.connectAsync(url, { reconnectPeriod: 0, protocolVersion: 4 });
+    try {
+      assert.equal(await subscribeCode(v4, 'test/nosubscribe'), 0x80);
+      assert.equal(await subscribeCode(v4, 'secret/a'), 0x80);
+      assert.equal(await subscribeCode(v4, 'secret/#'), 0x80);
+      assert.equal(await subscribeCode(v5, 'test/nosubscribe'), 0x87);
+      assert.equal(await subscribeCode(v5, '$share/g/secret/a'), 0x87);
+      // Everything else is delivered as usual.
+      assert.equal(await subscribeCode(v4, 'test/other', 1), 1);
+      const got = new Promise<string>((resolve) => v4.once('message', (topic, payload) => resolve(`${topic} ${payload}`)));
+      await pub.publishAsync('test/other', 'hello', { qos: 1 });
+      assert.equal(await got, 'test/other hello');
+      // Subscribe-only rules do not stop publishing to the topic.
+      await pub.publishAsync('test/nosubscribe', 'still fine', { qos: 1 });
+    } finally {
+      await Promise.all([v4.endAsync(), v5.endAsync(), pub.endAsync()]);
+    }
+  });
+
+  it('a publish deny rule: MQTT 5 gets PUBACK 0x87 and the message reaches nobody; 3.1.1 is disconnected', async () => {
+    permissionService.create(backend, { instanceId, filter: 'readonly/#', action: 'publish', effect: 'deny' });
+    const sub = await mqtt.connectAsync(url, { reconnectPeriod: 0, protocolVersion: 5 });
+    const v5 = await mqtt.connectAsync(url, { reconnectPeriod: 0, protocolVersion: 5 });
+    try {
+      await sub.subscribeAsync('readonly/#', { qos: 1 });
+      const received: string[] = [];
+      sub.on('message', (topic) => received.push(topic));
+      // Within a second of the change.
+      const start = Date.now();
+      let code = 0;
+      while (code !== 0x87 && Date.now() - start < 3000) {
+        try {
+          await v5.publishAsync('readonly/a', 'x', { qos: 1 });
+          await sleep(25);
+        } catch (err) {
+          code = (err as { code?: number }).code ?? -1;
+        }
+      }
+      assert.equal(code, 0x87);
+      assert.ok(Date.now() - start < 1000, `took ${Date.now() - start} ms`);
+      received.length = 0;
+      await assert.rejects(v5.publishAsync('readonly/b/c', 'x', { qos: 1 }), (err: { code?: number }) => err.code === 0x87);
+      await v5.publishAsync('readwrite/a', 'ok', { qos: 1 });
+      await sleep(100);
+      assert.deepEqual(received, []);
+
+      const v4 = await mqtt.connectAsync(url, { reconnectPeriod: 0, protocolVersion: 4 });
+      const closed = new Promise<void>((resolve) => v4.once('close', () => resolve()));
+      v4.publish('readonly/a', 'x', { qos: 1 });
+      await closed;
+      v4.end(true);
+    } finally {
+      await Promise.all([sub.endAsync(), v5.endAsync()]);
+    }
+  });
+
+  it('deleting the rule allows the filter again within a second', async () => {
+    backend.db
+      .delete(topicPermissions)
+      .where(and(eq(topicPermissions.instanceId, instanceId), eq(topicPermissions.filter, 'test/nosubscribe')))
+      .run();
+    const took = await untilSubscribeAnswers(url, 'test/nosubscribe', 1);
+    assert.ok(took < 1000, `took ${took} ms`);
+  });
+});
