@@ -20,7 +20,6 @@
  * message, whatever the number of rules.
  */
 import type { QoS } from 'mqtt-packet';
-import { RC } from '../protocol/reason-codes';
 import { SubscriptionTree } from '../routing/subscription-tree';
 import { parseSharedFilter } from '../routing/topics';
 import { allowAll, type ClientInfo, type Policy, type SubscribeDecision } from './policy';
@@ -70,8 +69,9 @@ function matchesAny(tree: SubscriptionTree<number, PermissionRule>, topic: strin
 
 /**
  * The policy of an instance with these rules, on top of `base` (which answers authentication
- * and anything the rules allow). A refused SUBSCRIBE gets 0x87 Not authorized in MQTT 5 and
- * 0x80 in 3.1.1; a refused PUBLISH closes a 3.1.1 connection and gets 0x87 in MQTT 5.
+ * and anything the rules allow). A refused SUBSCRIBE gets 0x80 in both versions (what MQTT 3.1.1
+ * can say, and what the Eclipse Paho MQTT 5 interoperability suite expects of a topic the
+ * broker refuses); a refused PUBLISH closes a 3.1.1 connection and gets 0x87 in MQTT 5.
  */
 export function topicPermissionPolicy(rules: readonly PermissionRule[], base: Policy = allowAll): Policy {
   const permissions = new TopicPermissions(rules);
@@ -81,6 +81,6 @@ export function topicPermissionPolicy(rules: readonly PermissionRule[], base: Po
     authorizePublish: (client: ClientInfo, topic: string, qos: QoS, retain: boolean) =>
       permissions.mayPublish(topic) && base.authorizePublish(client, topic, qos, retain),
     authorizeSubscribe: (client: ClientInfo, filter: string, qos: QoS): SubscribeDecision =>
-      permissions.maySubscribe(filter) ? base.authorizeSubscribe(client, filter, qos) : { refuse: RC.notAuthorized },
+      permissions.maySubscribe(filter) ? base.authorizeSubscribe(client, filter, qos) : false,
   };
 }
