@@ -64,6 +64,8 @@ export const instances = sqliteTable(
     maxSubscriptions: integer('max_subscriptions').notNull(),
     /** Open mode: no authentication, no group or parent-topic checks (local development). */
     openMode: integer('open_mode', { mode: 'boolean' }).notNull().default(false),
+    /** Longest keep-alive granted, seconds (MQTT 5 Server Keep Alive); 0 = no cap. */
+    maxKeepAlive: integer('max_keep_alive').notNull().default(0),
     tcpPort: integer('tcp_port').notNull(),
     tlsPort: integer('tls_port').notNull(),
     wsPort: integer('ws_port').notNull(),

@@ -22,6 +22,7 @@ import {
   instanceSpecSchema,
   instanceUpdateSchema,
   loginSchema,
+  maxKeepAliveSchema,
   passwordSchema,
   publicHostSchema,
   setupSchema,
@@ -147,7 +148,7 @@ describe('instance spec', () => {
 describe('instance create and update', () => {
   it('create: name + spec, open mode off unless asked', () => {
     const out = accepts(instanceCreateSchema, { name: ' demo ', ...DEFAULT_SPEC });
-    assert.deepEqual(out, { name: 'demo', ...DEFAULT_SPEC, openMode: false });
+    assert.deepEqual(out, { name: 'demo', ...DEFAULT_SPEC, openMode: false, maxKeepAlive: 0 });
     assert.equal(accepts(instanceCreateSchema, { name: 'demo', ...DEFAULT_SPEC, openMode: true }).openMode, true);
   });
   it('create: each field reports its own key', () => {
@@ -166,6 +167,21 @@ describe('instance create and update', () => {
     refuses(instanceUpdateSchema, { id: 'demo' }, 'v.instanceId.format', 'id');
     refuses(instanceUpdateSchema, { id: ID, name: 'x' }, 'v.instanceName.length', 'name');
     refuses(instanceUpdateSchema, { id: ID, maxConnections: 3 }, 'v.spec.maxConnections', 'maxConnections');
+  });
+});
+
+describe('maximum keep-alive', () => {
+  it('accepts whole seconds from 0 (no cap) to 65535, also as text', () => {
+    assert.equal(accepts(maxKeepAliveSchema, 0), 0);
+    assert.equal(accepts(maxKeepAliveSchema, 65535), 65535);
+    assert.equal(accepts(maxKeepAliveSchema, '60'), 60);
+  });
+  it('refuses negative, too large, fractional and non-numeric values', () => {
+    for (const bad of [-1, 65536, 1.5, 'abc', Number.NaN]) refuses(maxKeepAliveSchema, bad, 'v.maxKeepAlive');
+  });
+  it('is optional on update and checked when given', () => {
+    assert.equal(accepts(instanceUpdateSchema, { id: ID, maxKeepAlive: 60 }).maxKeepAlive, 60);
+    refuses(instanceUpdateSchema, { id: ID, maxKeepAlive: -5 }, 'v.maxKeepAlive', 'maxKeepAlive');
   });
 });
 

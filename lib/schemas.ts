@@ -42,9 +42,22 @@ export const instanceSpecSchema = z.object({
   maxSubscriptions: oneOf(SPEC_MAX_SUBSCRIPTIONS, 'v.spec.maxSubscriptions'),
 });
 
+/**
+ * The longest keep-alive the instance grants, in seconds; 0 = whatever the client asks.
+ * MQTT 5 clients asking for more (or for none) are told this value (Server Keep Alive);
+ * MQTT 3.1.1 clients cannot be told, so they keep their own.
+ */
+export const MAX_KEEP_ALIVE_LIMIT = 65535;
+export const maxKeepAliveSchema = z.coerce
+  .number({ error: 'v.maxKeepAlive' })
+  .int({ message: 'v.maxKeepAlive' })
+  .min(0, { message: 'v.maxKeepAlive' })
+  .max(MAX_KEEP_ALIVE_LIMIT, { message: 'v.maxKeepAlive' });
+
 export const instanceCreateSchema = instanceSpecSchema.extend({
   name: instanceNameSchema,
   openMode: z.boolean().default(false),
+  maxKeepAlive: maxKeepAliveSchema.default(0),
 });
 export type InstanceCreateInput = z.input<typeof instanceCreateSchema>;
 
@@ -52,6 +65,7 @@ export const instanceUpdateSchema = instanceSpecSchema.partial().extend({
   id: instanceIdSchema,
   name: instanceNameSchema.optional(),
   openMode: z.boolean().optional(),
+  maxKeepAlive: maxKeepAliveSchema.optional(),
 });
 
 export const descriptionSchema = z

@@ -57,6 +57,9 @@ export function BasicTab({ instance }: { instance: Instance }) {
             <Item label={t('instance.spec.maxConnections')}>{fmt.number(instance.maxConnections)}</Item>
             <Item label={t('instance.spec.maxTps')}>{fmt.number(instance.maxTps)}</Item>
             <Item label={t('instance.spec.maxSubscriptions')}>{fmt.number(instance.maxSubscriptions)}</Item>
+            <Item label={t('instance.maxKeepAlive')}>
+              {instance.maxKeepAlive === 0 ? t('instance.maxKeepAlive.none') : t('instance.maxKeepAlive.value', { n: instance.maxKeepAlive })}
+            </Item>
             <Item label={t('instances.col.mode')}>
               <span className="flex flex-col items-start gap-1">
                 <ModeBadge openMode={instance.openMode} />
@@ -105,7 +108,7 @@ function Item({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
-const EDIT_FIELDS = ['name', 'maxConnections', 'maxTps', 'maxSubscriptions', 'openMode'] as const;
+const EDIT_FIELDS = ['name', 'maxConnections', 'maxTps', 'maxSubscriptions', 'maxKeepAlive', 'openMode'] as const;
 
 function EditInstanceForm({ instance, onDone }: { instance: Instance; onDone: () => void }) {
   const { t } = useI18n();
@@ -118,6 +121,7 @@ function EditInstanceForm({ instance, onDone }: { instance: Instance; onDone: ()
     maxSubscriptions: instance.maxSubscriptions,
   });
   const [openMode, setOpenMode] = useState(instance.openMode);
+  const [maxKeepAlive, setMaxKeepAlive] = useState(String(instance.maxKeepAlive));
   const [confirming, setConfirming] = useState(false);
   const form = useFormErrors(EDIT_FIELDS);
 
@@ -138,7 +142,7 @@ function EditInstanceForm({ instance, onDone }: { instance: Instance; onDone: ()
   );
 
   function values() {
-    return { id: instance.id, name, ...spec, openMode };
+    return { id: instance.id, name, ...spec, maxKeepAlive: maxKeepAlive.trim() === '' ? Number.NaN : Number(maxKeepAlive), openMode };
   }
 
   function onSubmit(e: FormEvent) {
@@ -181,6 +185,25 @@ function EditInstanceForm({ instance, onDone }: { instance: Instance; onDone: ()
           form.clear(field);
         }}
       />
+      <FormField
+        id="edit-instance-max-keep-alive"
+        label={t('instance.maxKeepAlive')}
+        hint={t('instance.maxKeepAlive.hint')}
+        error={form.message('maxKeepAlive')}
+      >
+        {(p) => (
+          <Input
+            {...p}
+            className="max-w-40"
+            inputMode="numeric"
+            value={maxKeepAlive}
+            onChange={(e) => {
+              setMaxKeepAlive(e.target.value);
+              form.clear('maxKeepAlive');
+            }}
+          />
+        )}
+      </FormField>
       <div className="rounded border border-slate-200 p-3.5">
         <SwitchField
           id="edit-instance-open-mode"

@@ -59,7 +59,10 @@ async function main(): Promise<void> {
     for (const row of rows) {
       // Until the product's authentication lands, every instance behaves as in open mode,
       // restricted by its topic permissions (rebuilt on every change of the database).
-      broker.addInstance(row.id, { policy: topicPermissionPolicy(rulesOf.get(row.id) ?? []) });
+      broker.addInstance(row.id, {
+        settings: { maxKeepAlive: row.maxKeepAlive },
+        policy: topicPermissionPolicy(rulesOf.get(row.id) ?? []),
+      });
       for (const kind of KINDS) {
         const port = portOf(row, kind);
         const current = bound.get(key(row.id, kind));

@@ -285,6 +285,17 @@ describe('magpie CLI: instance, topic, group', () => {
     assert.equal(backend.db.select().from(instances).all().length, 2);
   });
 
+  it('instance update --max-keep-alive sets the cap; a value that is not a number is refused', async () => {
+    const updated = okJson<InstanceJson & { maxKeepAlive: number }>(
+      await magpie(['instance', 'update', secondId, '--max-keep-alive', '60', '--json'], { dataDir }),
+    );
+    assert.equal(updated.maxKeepAlive, 60);
+    const r = await magpie(['instance', 'update', secondId, '--max-keep-alive', 'soon'], { dataDir });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^magpie: max-keep-alive: The maximum keep-alive must be a whole number of seconds/m);
+    assert.match(ok(await magpie(['instance', 'get', secondId], { dataDir })), /^Max keep-alive:\s+60 s$/m);
+  });
+
   it('topic create --json, and a bad topic name is refused', async () => {
     const topic = okJson<{ name: string; instanceId: string; description: string }>(
       await magpie(['topic', 'create', '--instance', demo.id, '--name', 'Orders', '--description', 'order events', '--json'], {

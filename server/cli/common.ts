@@ -55,6 +55,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   maxConnections: 'max-connections',
   maxTps: 'max-tps',
   maxSubscriptions: 'max-subscriptions',
+  maxKeepAlive: 'max-keep-alive',
   openMode: 'open',
   confirmName: 'yes',
 };

@@ -23,6 +23,7 @@ interface SpecOpts {
   maxConnections?: number;
   maxTps?: number;
   maxSubscriptions?: number;
+  maxKeepAlive?: number;
 }
 
 const list = (values: readonly number[]) => values.map((v) => String(v)).join(', ');
@@ -40,6 +41,12 @@ function specOptions(cmd: Command, withDefaults: boolean): Command {
       '--max-subscriptions <n>',
       `maximum subscriptions: ${list(SPEC_MAX_SUBSCRIPTIONS)}${dflt(DEFAULT_SPEC.maxSubscriptions)}`,
       parseSpecValue,
+    )
+    .option(
+      '--max-keep-alive <seconds>',
+      `longest keep-alive granted to MQTT 5 clients, 0 = no cap${withDefaults ? ' (default 0)' : ''}`,
+      // Not parseSpecValue: anything that is not a number must be refused, not read as 0.
+      (raw: string) => (raw.trim() === '' ? Number.NaN : Number(raw)),
     );
 }
 
@@ -62,6 +69,7 @@ function showInstance(out: Output, instance: Instance, endpoints: Endpoint[]): v
       ['Max connections', formatNumber(instance.maxConnections)],
       ['Max TPS', formatNumber(instance.maxTps)],
       ['Max subscriptions', formatNumber(instance.maxSubscriptions)],
+      ['Max keep-alive', instance.maxKeepAlive === 0 ? 'no cap' : `${instance.maxKeepAlive} s`],
       ['Created', formatTime(instance.createdAt)],
     ]),
   );
@@ -128,6 +136,7 @@ export function addInstanceCommands(program: Command): Command {
       maxConnections: opts.maxConnections ?? DEFAULT_SPEC.maxConnections,
       maxTps: opts.maxTps ?? DEFAULT_SPEC.maxTps,
       maxSubscriptions: opts.maxSubscriptions ?? DEFAULT_SPEC.maxSubscriptions,
+      maxKeepAlive: opts.maxKeepAlive ?? 0,
     });
     const out = outputFor(opts);
     const endpoints = instanceEndpoints(backend, instance.id);
@@ -153,11 +162,12 @@ export function addInstanceCommands(program: Command): Command {
       maxConnections: opts.maxConnections,
       maxTps: opts.maxTps,
       maxSubscriptions: opts.maxSubscriptions,
+      maxKeepAlive: opts.maxKeepAlive,
       openMode: opts.open,
     };
     const target = instanceId(this, id, opts);
     if (Object.values(changes).every((v) => v === undefined)) {
-      usageError(this, 'nothing to change: give --name, --max-connections, --max-tps, --max-subscriptions, --open or --no-open');
+      usageError(this, 'nothing to change: give --name, --max-connections, --max-tps, --max-subscriptions, --max-keep-alive, --open or --no-open');
     }
     const backend = useBackend();
     const instance = updateInstance(backend, { id: target, ...changes });

@@ -130,6 +130,23 @@ describe('the supervised broker process', () => {
     await until(() => !supervisor.status().listeners.some((l) => l.instanceId === second.id), 'status to drop it');
   });
 
+  it("grants MQTT 5 clients at most the instance's maximum keep-alive, changed while running", async () => {
+    /** The Server Keep Alive a client asking for 120 s is given in CONNACK. */
+    const granted = () =>
+      new Promise<number | undefined>((resolve, reject) => {
+        const client = mqtt.connect(`mqtt://127.0.0.1:${first.tcpPort}`, { protocolVersion: 5, keepalive: 120, reconnectPeriod: 0 });
+        client.once('connect', (packet) => {
+          client.end(true);
+          resolve(packet.properties?.serverKeepAlive);
+        });
+        client.once('error', reject);
+      });
+    backend.db.update(instances).set({ maxKeepAlive: 60 }).where(eq(instances.id, first.id)).run();
+    await until(async () => (await granted()) === 60, 'Server Keep Alive 60 in CONNACK', 5000);
+    backend.db.update(instances).set({ maxKeepAlive: 0 }).where(eq(instances.id, first.id)).run();
+    await until(async () => (await granted()) === undefined, 'no Server Keep Alive once the cap is gone', 5000);
+  });
+
   it('is restarted after being killed, and serves again', async () => {
     const pid = supervisor.status().pid!;
     process.kill(pid, 'SIGKILL');

@@ -1,0 +1,1 @@
+ALTER TABLE `instances` ADD `max_keep_alive` integer DEFAULT 0 NOT NULL;
