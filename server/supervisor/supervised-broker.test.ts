@@ -5,45 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import mqtt from 'mqtt';
-import { instances } from '@/db/schema';
-import { newInstanceId } from '../services/instances';
-import { tempBackend, type TempBackend } from '../testing/temp-backend';
-import { BrokerSupervisor } from './broker-supervisor';
-
-const entry = path.join(import.meta.dirname, '..', 'broker', 'main.ts');
-
-/** Four ports nothing listens on (the OS picks them). */
-async function freePorts(): Promise<{ tcpPort: number; tlsPort: number; wsPort: number; wssPort: number }> {
-  const servers = await Promise.all(
-    [0, 1, 2, 3].map(
-      () =>
-        new Promise<net.Server>((resolve) => {
-          const s = net.createServer();
-          s.listen(0, '127.0.0.1', () => resolve(s));
-        }),
-    ),
-  );
-  const [tcpPort, tlsPort, wsPort, wssPort] = servers.map((s) => (s.address() as net.AddressInfo).port) as [
-    number,
-    number,
-    number,
-    number,
-  ];
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return { tcpPort, tlsPort, wsPort, wssPort };
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { instances, type Instance } from '@/db/schema';
+import type { TempBackend } from '../testing/temp-backend';
+import type { BrokerSupervisor } from './broker-supervisor';
+import { insertInstance, startBrokerProcess, until, type BrokerProcess } from './testing/broker-process';
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -71,28 +39,17 @@ async function roundTrip(subUrl: string, pubUrl: string, opts: mqtt.IClientOptio
 }
 
 describe('the supervised broker process', () => {
+  let broker: BrokerProcess;
   let backend: TempBackend;
   let supervisor: BrokerSupervisor;
-  let first: { id: string; tcpPort: number; tlsPort: number; wsPort: number; wssPort: number };
+  let first: Instance;
 
   before(async () => {
-    backend = tempBackend();
-    first = { id: newInstanceId(), ...(await freePorts()) };
-    backend.db.insert(instances).values({ ...first, name: 'first', maxConnections: 1000, maxTps: 1000, maxSubscriptions: 10000, openMode: true }).run();
-    supervisor = new BrokerSupervisor({
-      entry,
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, MAGPIE_DATA_DIR: backend.dataDir, MAGPIE_BROKER_BIND: '127.0.0.1' },
-      log: () => {},
-    });
-    supervisor.start();
-    await supervisor.whenRunning();
+    broker = await startBrokerProcess();
+    ({ backend, supervisor, instance: first } = broker);
   });
 
-  after(async () => {
-    await supervisor.stop();
-    backend.cleanup();
-  });
+  after(() => broker.stop());
 
   it('listens on all four ports of each instance and reports them', async () => {
     const mine = supervisor.status().listeners.filter((l) => l.instanceId === first.id);
@@ -116,9 +73,8 @@ describe('the supervised broker process', () => {
   });
 
   it('serves an instance created by another process within a second, and stops serving a deleted one', async () => {
-    const second = { id: newInstanceId(), ...(await freePorts()) };
     const created = Date.now();
-    backend.db.insert(instances).values({ ...second, name: 'second', maxConnections: 100, maxTps: 100, maxSubscriptions: 1000 }).run();
+    const second = await insertInstance(backend, 'second', { openMode: false });
     await until(() => canConnect(second.tcpPort), 'the new instance to listen', 5000);
     assert.ok(Date.now() - created < 1500, `took ${Date.now() - created} ms`);
     assert.equal(await roundTrip(`mqtt://127.0.0.1:${second.tcpPort}`, `mqtt://127.0.0.1:${second.tcpPort}`), 'Orders/eu/1 hello');

@@ -5,26 +5,13 @@
  * PUBACK 0x87 and reaches nobody; a denied 3.1.1 PUBLISH closes the connection.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import mqtt from 'mqtt';
-import { instances, topicPermissions } from '@/db/schema';
-import { newInstanceId } from '../services/instances';
+import { topicPermissions } from '@/db/schema';
 import { permissionService } from '../services/topic-permissions';
-import { tempBackend, type TempBackend } from '../testing/temp-backend';
-import { BrokerSupervisor } from './broker-supervisor';
-
-const entry = path.join(import.meta.dirname, '..', 'broker', 'main.ts');
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import type { TempBackend } from '../testing/temp-backend';
+import { startBrokerProcess, type BrokerProcess } from './testing/broker-process';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -55,34 +42,19 @@ async function untilSubscribeAnswers(url: string, filter: string, code: number, 
 }
 
 describe('topic permissions in the supervised broker process', () => {
+  let broker: BrokerProcess;
   let backend: TempBackend;
-  let supervisor: BrokerSupervisor;
   let instanceId: string;
   let url: string;
 
   before(async () => {
-    backend = tempBackend();
-    instanceId = newInstanceId();
-    const [tcpPort, tlsPort, wsPort, wssPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    backend.db
-      .insert(instances)
-      .values({ id: instanceId, name: 'perm', maxConnections: 1000, maxTps: 1000, maxSubscriptions: 10000, openMode: true, tcpPort, tlsPort, wsPort, wssPort })
-      .run();
-    url = `mqtt://127.0.0.1:${tcpPort}`;
-    supervisor = new BrokerSupervisor({
-      entry,
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, MAGPIE_DATA_DIR: backend.dataDir, MAGPIE_BROKER_BIND: '127.0.0.1' },
-      log: () => {},
-    });
-    supervisor.start();
-    await supervisor.whenRunning();
+    broker = await startBrokerProcess();
+    backend = broker.backend;
+    instanceId = broker.instance.id;
+    url = `mqtt://127.0.0.1:${broker.instance.tcpPort}`;
   });
 
-  after(async () => {
-    await supervisor.stop();
-    backend.cleanup();
-  });
+  after(() => broker.stop());
 
   it('without rules everything is allowed', async () => {
     const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, protocolVersion: 4 });
