@@ -1,0 +1,41 @@
+/**
+ * Our broker for the benchmark, in its own process, as server/broker/main.ts runs it: one
+ * open-mode instance with a TCP listener and SQLite persistence under the given directory.
+ * (main.ts reads its instances from the console's database; here there is just one.)
+ *
+ *   node --import tsx bench/brokers/ours.ts <dataDir> <port>
+ * Prints {"ready":true,"port":N} once listening; SIGTERM closes it gracefully.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Broker } from '../../server/broker/broker';
+import { SqlitePersistence } from '../../server/broker/store/sqlite';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+async function main(): Promise<void> {
+  const [dataDir, portArg] = process.argv.slice(2);
+  if (!dataDir) throw new Error('usage: ours.ts <dataDir> [port]');
+  const persistence = new SqlitePersistence(dataDir, { migrationsFolder: path.join(root, 'db', 'broker-migrations') });
+  const broker = new Broker({ persistence });
+  const instanceId = 'mqtt-bench';
+  broker.addInstance(instanceId);
+  const address = await broker.listen({ instanceId, kind: 'tcp', port: Number(portArg ?? 0), host: '127.0.0.1' });
+  console.log(JSON.stringify({ ready: true, port: address.port }));
+
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    await broker.close();
+    persistence.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+}
+
+main().catch((err) => {
+  console.error('[bench ours] failed to start:', err);
+  process.exit(1);
+});
