@@ -1,0 +1,61 @@
+/** Command-line options of `npm run bench` (see bench/README.md). */
+import path from 'node:path';
+import { BENCH_DIR, BROKER_NAMES, type BrokerName } from './lib/brokers';
+
+export type Phase = 'idle' | 'throughput' | 'latency' | 'persistent';
+export const PHASES: readonly Phase[] = ['idle', 'throughput', 'latency', 'persistent'];
+
+export interface Options {
+  brokers: BrokerName[];
+  phases: Phase[];
+  workers: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Idle connections to open; default: as many as the file limits allow. */
+  idle: number | null;
+  quick: boolean;
+  out: string;
+  /** Only the throughput scenarios whose name contains this. */
+  filter: string | null;
+  /** Closed loop: deliveries in flight at most (64 B payloads; less for larger ones). */
+  window: number;
+  /** How long each fixed-rate latency run is measured. */
+  latencyMs: number;
+  /** Per phase: time allowed for running disturbed runs again. */
+  retryBudgetMs: number;
+}
+
+export function parseOptions(argv: string[]): Options {
+  const known = ['brokers', 'only', 'workers', 'warmup', 'duration', 'latency-duration', 'retry-budget', 'idle', 'out', 'filter', 'window'];
+  for (const a of argv) {
+    const name = /^--([a-z-]+)(=|$)/.exec(a)?.[1];
+    if (a === '--quick') continue;
+    if (!name || !known.includes(name) || !a.includes('=')) throw new Error(`unknown option ${a}: see the top of bench/run.ts or bench/README.md`);
+  }
+  const get = (name: string) => {
+    const a = argv.find((x) => x.startsWith(`--${name}=`));
+    return a === undefined ? undefined : a.slice(name.length + 3);
+  };
+  const quick = argv.includes('--quick');
+  const list = <T extends string>(name: string, all: readonly T[]): T[] => {
+    const v = get(name);
+    if (!v) return [...all];
+    const picked = v.split(',').map((s) => s.trim()) as T[];
+    for (const p of picked) if (!all.includes(p)) throw new Error(`--${name}: unknown ${p} (one of ${all.join(', ')})`);
+    return picked;
+  };
+  return {
+    brokers: list('brokers', BROKER_NAMES),
+    phases: list('only', PHASES),
+    workers: Number(get('workers') ?? 2),
+    warmupMs: Number(get('warmup') ?? (quick ? 0.5 : 1)) * 1000,
+    durationMs: Number(get('duration') ?? (quick ? 1 : 2)) * 1000,
+    latencyMs: Number(get('latency-duration') ?? (quick ? 1 : 6)) * 1000,
+    retryBudgetMs: Number(get('retry-budget') ?? 120) * 1000,
+    idle: get('idle') ? Number(get('idle')) : quick ? 2000 : null,
+    quick,
+    out: get('out') ?? path.join(BENCH_DIR, 'results', 'latest.json'),
+    filter: get('filter') ?? null,
+    window: Number(get('window') ?? 4000),
+  };
+}
