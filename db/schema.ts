@@ -66,6 +66,16 @@ export const instances = sqliteTable(
     openMode: integer('open_mode', { mode: 'boolean' }).notNull().default(false),
     /** Longest keep-alive granted, seconds (MQTT 5 Server Keep Alive); 0 = no cap. */
     maxKeepAlive: integer('max_keep_alive').notNull().default(0),
+    /** Longest full topic name (and filter), characters. */
+    maxTopicLength: integer('max_topic_length').notNull().default(64),
+    /** Largest payload accepted, bytes. */
+    maxPayloadBytes: integer('max_payload_bytes').notNull().default(64 * 1024),
+    /** Subscriptions one client may hold; extra ones are refused in SUBACK. */
+    maxSubscriptionsPerClient: integer('max_subscriptions_per_client').notNull().default(30),
+    /** How long an offline message is kept for a persistent session, hours (3 days by default). */
+    offlineRetentionHours: integer('offline_retention_hours').notNull().default(72),
+    /** Offline messages kept for the whole instance; beyond it the oldest are dropped (counted). */
+    offlineStoreLimit: integer('offline_store_limit').notNull().default(100_000),
     tcpPort: integer('tcp_port').notNull(),
     tlsPort: integer('tls_port').notNull(),
     wsPort: integer('ws_port').notNull(),
@@ -125,6 +135,57 @@ export const topicPermissions = sqliteTable(
   (t) => [uniqueIndex('topic_permissions_instance_filter_action_unique').on(t.instanceId, t.filter, t.action)],
 );
 
+/**
+ * Device credentials (device-credential authentication mode): one DeviceAccessKeyId and
+ * secret per client ID of an instance. The secret is sealed like an AccessKey secret.
+ * Registering again replaces the pair; refresh issues a new secret.
+ */
+export const deviceCredentials = sqliteTable(
+  'device_credentials',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    clientId: text('client_id').notNull(),
+    /** The DeviceAccessKeyId a client puts in its user name. */
+    accessKeyId: text('access_key_id').notNull(),
+    secretEncrypted: text('secret_encrypted').notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('device_credentials_instance_client_unique').on(t.instanceId, t.clientId),
+    uniqueIndex('device_credentials_access_key_unique').on(t.accessKeyId),
+  ],
+);
+
+/**
+ * Tokens issued by the token API (/token/apply) for token-mode authentication. Only the
+ * token's SHA-256 is stored (hex): the token itself is shown once, to the caller of apply.
+ */
+export const tokens = sqliteTable(
+  'tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    /** The AccessKey that applied for it; a client must present the same one. */
+    accessKeyId: text('access_key_id')
+      .notNull()
+      .references(() => accessKeys.id, { onDelete: 'cascade' }),
+    /** 'R', 'W' or 'R,W'. */
+    actions: text('actions').notNull(),
+    /** JSON array of topic filters (wildcards allowed), at most 100. */
+    resources: text('resources').notNull(),
+    expireTime: integer('expire_time').notNull(),
+    revokedAt: integer('revoked_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('tokens_instance_idx').on(t.instanceId)],
+);
+
 /** Console-wide settings (key/value), e.g. the host name shown in endpoint URLs. */
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
@@ -136,3 +197,5 @@ export type Topic = typeof topics.$inferSelect;
 export type Group = typeof groups.$inferSelect;
 export type TopicPermission = typeof topicPermissions.$inferSelect;
 export type AccessKeyRow = typeof accessKeys.$inferSelect;
+export type DeviceCredentialRow = typeof deviceCredentials.$inferSelect;
+export type TokenRow = typeof tokens.$inferSelect;
