@@ -10,6 +10,7 @@ import { instances, topicPermissions, type Instance, type TopicPermission } from
 import { loadConfig } from '../config';
 import type { BrokerMessage, ConsoleMessage, ListenerStatus } from '../supervisor/control-messages';
 import { Broker } from './broker';
+import { controlMethods } from './control/methods';
 import { topicPermissionPolicy } from './policy/topic-permissions';
 import { loadOrCreateCertificate } from './tls/certificate';
 import { SqlitePersistence } from './store/sqlite';
@@ -121,11 +122,16 @@ async function main(): Promise<void> {
     const msg = raw as ConsoleMessage;
     if (msg.type === 'reload') void refresh(true).catch(logError);
     else if (msg.type === 'request') {
-      try {
-        send({ type: 'reply', id: msg.id, ok: true, result: answer(broker, msg.method) });
-      } catch (err) {
-        send({ type: 'reply', id: msg.id, ok: false, error: String(err) });
-      }
+      const method = Object.hasOwn(controlMethods, msg.method) ? controlMethods[msg.method] : undefined;
+      Promise.resolve()
+        .then(() => {
+          if (!method) throw new Error(`unknown method ${msg.method}`);
+          return method(broker, msg.params);
+        })
+        .then(
+          (result) => send({ type: 'reply', id: msg.id, ok: true, result }),
+          (err: unknown) => send({ type: 'reply', id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+        );
     }
   });
 
@@ -144,19 +150,6 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   // The console went away (it owns us): stop too.
   process.on('disconnect', () => void shutdown('console disconnected'));
-}
-
-/** Queries the console may make over the control channel. */
-function answer(broker: Broker, method: string): unknown {
-  if (method === 'stats') {
-    return Object.fromEntries(
-      broker.instanceIds.map((id) => {
-        const instance = broker.instance(id)!;
-        return [id, { connections: instance.connections.size, ...instance.stats }];
-      }),
-    );
-  }
-  throw new Error(`unknown method ${method}`);
 }
 
 function logError(err: unknown): void {

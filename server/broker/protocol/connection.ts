@@ -17,6 +17,7 @@ import type { Timed } from '../timer-wheel';
 import { decodePacket, encodeAck, encodePacket, encodePublish, MalformedPacket } from './codec';
 import { feedFrames, type FrameSink } from './framer';
 import { dispatch } from './handlers';
+import type { EndReason } from './end-reasons';
 import { ProtocolViolation, RC } from './reason-codes';
 import type { Flushable } from './write-batcher';
 
@@ -92,6 +93,8 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
   willDelay = 0;
   /** The client ended with DISCONNECT (no will, unless MQTT 5 reason 0x04). */
   disconnectedCleanly = false;
+  /** Why the connection was refused or ended (device trace); the first one set wins. See end-reasons.ts. */
+  endReason: EndReason | null = null;
 
   // MQTT 5 limits the client declared in CONNECT.
   sendWindow = 65535;
