@@ -23,10 +23,12 @@ export interface Options {
   latencyMs: number;
   /** Per phase: time allowed for running disturbed runs again. */
   retryBudgetMs: number;
+  /** Our broker's telemetry: off (default), on, or both (a second column, ours-telemetry, to compare). */
+  telemetry: 'off' | 'on' | 'both';
 }
 
 export function parseOptions(argv: string[]): Options {
-  const known = ['brokers', 'only', 'workers', 'warmup', 'duration', 'latency-duration', 'retry-budget', 'idle', 'out', 'filter', 'window'];
+  const known = ['brokers', 'only', 'workers', 'warmup', 'duration', 'latency-duration', 'retry-budget', 'idle', 'out', 'filter', 'window', 'telemetry'];
   for (const a of argv) {
     const name = /^--([a-z-]+)(=|$)/.exec(a)?.[1];
     if (a === '--quick') continue;
@@ -57,5 +59,12 @@ export function parseOptions(argv: string[]): Options {
     out: get('out') ?? path.join(BENCH_DIR, 'results', 'latest.json'),
     filter: get('filter') ?? null,
     window: Number(get('window') ?? 4000),
+    telemetry: telemetryMode(get('telemetry')),
   };
+}
+
+function telemetryMode(v: string | undefined): Options['telemetry'] {
+  if (v === undefined) return 'off';
+  if (v === 'off' || v === 'on' || v === 'both') return v;
+  throw new Error(`--telemetry: off, on or both, not ${v}`);
 }

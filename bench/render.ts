@@ -106,7 +106,20 @@ export function render(
     out.push(losses.length ? ['Losses:', ...losses.map((l) => `- ${l}`), ''].join('\n') : 'No message was lost in the throughput runs.\n');
 
     const qos1 = t.filter((c) => c.case.qos === 1);
-    for (const o of others) {
+    // Telemetry's cost: ours with it (--telemetry=both) against ours without, at most 15% slower.
+    if (names.includes('ours-telemetry')) {
+      const kept = t
+        .map((c) => ratioValue(ok(c.results['ours-telemetry'])?.deliveredPerSec, ok(c.results.ours)?.deliveredPerSec))
+        .filter((r): r is number => r !== null);
+      if (kept.length) {
+        targets.push({
+          what: 'Throughput with telemetry on ≥ 0.85× without',
+          met: Math.min(...kept) >= 0.85,
+          detail: `ours-telemetry/ours ${kept.map((r) => r.toFixed(2)).join(', ')} over the ${kept.length} scenarios (lowest ${Math.min(...kept).toFixed(2)}, geometric mean ${geomean(kept).toFixed(2)})`,
+        });
+      }
+    }
+    for (const o of others.filter((n) => n !== 'ours-telemetry')) {
       const factor = o === 'aedes' ? 0.7 : 1;
       const rs = qos1.map((c) => ratioValue(ok(c.results.ours)?.brokerCpuUsPerMsg, ok(c.results[o])?.brokerCpuUsPerMsg));
       const valid = rs.filter((r): r is number => r !== null);

@@ -7,7 +7,7 @@
  *
  *   node --import tsx bench/run.ts [--brokers=ours,mosquitto,aedes] [--only=idle,throughput,latency,persistent]
  *     [--workers=2] [--warmup=1] [--duration=2] [--latency-duration=6] [--window=4000] [--idle=N]
- *     [--filter=text] [--retry-budget=120] [--quick] [--out=file]
+ *     [--filter=text] [--retry-budget=120] [--quick] [--out=file] [--telemetry=off|on|both]
  *
  * Modules: options.ts (the flags), scenarios.ts (what runs and what is measured), render.ts
  * (the tables and targets), lib/ (brokers and /proc, load-generator IPC, raw MQTT, histogram).
@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BROKER_NAMES, ensureMosquitto, procFdLimit, startAedes, startMosquitto, startOurs, type BrokerName, type RunningBroker } from './lib/brokers';
+import { ALL_BROKER_NAMES, ensureMosquitto, procFdLimit, startAedes, startMosquitto, startOurs, type BrokerName, type RunningBroker } from './lib/brokers';
 import { LoadGenerators } from './lib/loadgens';
 import { num } from './lib/report';
 import { log, sleep } from './lib/util';
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
 
   const stopBrokers = async () => {
     const running = Object.values(brokers);
-    for (const n of BROKER_NAMES) delete brokers[n];
+    for (const n of ALL_BROKER_NAMES) delete brokers[n];
     await Promise.all(running.map((b) => b.stop()));
   };
   const cleanup = async () => {
@@ -70,7 +70,10 @@ async function main(): Promise<void> {
     for (const name of opts.brokers) {
       if (skipped[name]) continue;
       try {
-        if (name === 'ours') brokers.ours = await startOurs(dir);
+        if (name === 'ours') {
+          brokers.ours = await startOurs(dir, { telemetry: opts.telemetry === 'on' });
+          if (opts.telemetry === 'both') brokers['ours-telemetry'] = await startOurs(dir, { telemetry: true, name: 'ours-telemetry' });
+        }
         else if (name === 'aedes') brokers.aedes = await startAedes();
         else {
           if (mosquittoBin === undefined) mosquittoBin = ensureMosquitto(log);
@@ -87,7 +90,7 @@ async function main(): Promise<void> {
 
   try {
     await startBrokers();
-    const names = BROKER_NAMES.filter((n) => brokers[n]);
+    const names = ALL_BROKER_NAMES.filter((n) => brokers[n]);
     if (names.length === 0) throw new Error('no broker started');
     lg = new LoadGenerators(opts.workers);
     await sleep(500);

@@ -4,6 +4,7 @@
  * (invalid and duplicate names refused) → endpoints → Chinese and back → log out.
  * Screenshots of each page land in test-results/screenshots.
  */
+import { createHmac } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
 import mqtt from 'mqtt';
 import { ADMIN_PASSWORD, inlineError, magpie, snap } from './support';
@@ -12,6 +13,8 @@ test.describe.configure({ mode: 'serial' });
 
 let page: Page;
 let instanceId = '';
+/** The AccessKey created in the journey; its secret signs the MQTT clients' logins later. */
+const accessKey = { id: '', secret: '' };
 const INSTANCE = 'demo-instance';
 
 test.beforeAll(async ({ browser }) => {
@@ -86,6 +89,7 @@ test('an AccessKey secret is shown once and never again', async () => {
   const secret = (await dialog.getByTestId('accesskey-secret').innerText()).trim();
   expect(id).toMatch(/^LTAI[0-9A-Za-z]{20}$/);
   expect(secret).toMatch(/^[0-9A-Za-z]{30}$/);
+  Object.assign(accessKey, { id, secret });
   await expect(dialog.getByRole('button', { name: 'Copy secret' })).toBeVisible();
   await snap(page, '04-accesskey-secret-once');
 
@@ -201,8 +205,20 @@ test('the instance page shows the running broker, and a real client talks to the
   await snap(page, '12b-broker-status');
 
   const { tcpPort, wsPort } = JSON.parse(magpie('instance', 'get', instanceId, '--json')) as { tcpPort: number; wsPort: number };
-  const sub = await mqtt.connectAsync(`ws://127.0.0.1:${wsPort}/mqtt`, { reconnectPeriod: 0 });
-  const pub = await mqtt.connectAsync(`mqtt://127.0.0.1:${tcpPort}`, { reconnectPeriod: 0, protocolVersion: 5 });
+  // Open mode is off: signature mode with the AccessKey, the Group ID and the parent topic created above.
+  const login = (clientId: string) => ({
+    clientId,
+    username: `Signature|${accessKey.id}|${instanceId}`,
+    password: createHmac('sha1', accessKey.secret).update(clientId, 'utf8').digest('base64'),
+  });
+  const refusal = (options: mqtt.IClientOptions) =>
+    mqtt
+      .connectAsync(`mqtt://127.0.0.1:${tcpPort}`, { reconnectPeriod: 0, ...options })
+      .then(async (c) => (await c.endAsync(), 0), (err: { code?: number }) => err.code);
+  expect(await refusal({ clientId: 'GID_devices@@@anonymous' })).toBe(4); // no credentials: bad user name or password
+  expect(await refusal({ ...login('GID_unknown@@@e2e') })).toBe(2); // a Group ID that was never created: identifier rejected
+  const sub = await mqtt.connectAsync(`ws://127.0.0.1:${wsPort}/mqtt`, { reconnectPeriod: 0, ...login('GID_devices@@@e2e-sub') });
+  const pub = await mqtt.connectAsync(`mqtt://127.0.0.1:${tcpPort}`, { reconnectPeriod: 0, protocolVersion: 5, ...login('GID_devices@@@e2e-pub') });
   try {
     await sub.subscribeAsync('Orders/#', { qos: 1 });
     const received = new Promise<string>((resolve) => sub.once('message', (topic, payload) => resolve(`${topic}: ${payload}`)));

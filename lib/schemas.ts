@@ -54,6 +54,39 @@ export const maxKeepAliveSchema = z.coerce
   .min(0, { message: 'v.maxKeepAlive' })
   .max(MAX_KEEP_ALIVE_LIMIT, { message: 'v.maxKeepAlive' });
 
+/**
+ * Per-instance limits (PRODUCT.md section 4), each an integer within bounds. The broker
+ * applies a change within a second. The payload limit is stored in bytes; the console and
+ * the CLI show and take it in KB.
+ */
+export const INSTANCE_LIMITS = {
+  /** Longest full topic name (and filter), characters. */
+  maxTopicLength: { min: 16, max: 1024, default: 64 },
+  /** Largest payload, bytes (1 KB … 1 MB, the broker's largest packet). */
+  maxPayloadBytes: { min: 1024, max: 1024 * 1024, default: 64 * 1024 },
+  maxSubscriptionsPerClient: { min: 1, max: 1000, default: 30 },
+  /** How long an offline message is kept, hours (1 hour … 30 days). */
+  offlineRetentionHours: { min: 1, max: 720, default: 72 },
+  /** Offline messages kept for the whole instance. */
+  offlineStoreLimit: { min: 100, max: 10_000_000, default: 100_000 },
+} as const;
+export type InstanceLimit = keyof typeof INSTANCE_LIMITS;
+export const INSTANCE_LIMIT_FIELDS = Object.keys(INSTANCE_LIMITS) as InstanceLimit[];
+
+const limitSchema = (field: InstanceLimit) => {
+  const { min, max } = INSTANCE_LIMITS[field];
+  const message = `v.limit.${field}`;
+  return z.coerce.number({ error: message }).int({ message }).min(min, { message }).max(max, { message });
+};
+
+export const instanceLimitsSchema = z.object({
+  maxTopicLength: limitSchema('maxTopicLength'),
+  maxPayloadBytes: limitSchema('maxPayloadBytes'),
+  maxSubscriptionsPerClient: limitSchema('maxSubscriptionsPerClient'),
+  offlineRetentionHours: limitSchema('offlineRetentionHours'),
+  offlineStoreLimit: limitSchema('offlineStoreLimit'),
+});
+
 export const instanceCreateSchema = instanceSpecSchema.extend({
   name: instanceNameSchema,
   openMode: z.boolean().default(false),
@@ -66,6 +99,7 @@ export const instanceUpdateSchema = instanceSpecSchema.partial().extend({
   name: instanceNameSchema.optional(),
   openMode: z.boolean().optional(),
   maxKeepAlive: maxKeepAliveSchema.optional(),
+  ...instanceLimitsSchema.partial().shape,
 });
 
 export const descriptionSchema = z
@@ -106,6 +140,82 @@ export const topicRefSchema = z.object({
 });
 export const groupRefSchema = topicRefSchema;
 export const describeSchema = topicRefSchema.extend({ description: descriptionSchema });
+
+/**
+ * A client ID of an authenticated instance: `<GroupID>@@@<DeviceID>`, at most 64 characters,
+ * printable ASCII without `/ : , %` (they mean something in topics and user names), and the
+ * Group ID part follows the Group ID rules. Not trimmed: what a client sends is what counts.
+ */
+export const CLIENT_ID_MAX = 64;
+export const clientIdSchema = requiredString()
+  .min(1, { message: 'v.required' })
+  .max(CLIENT_ID_MAX, { message: 'v.clientId.length' })
+  .regex(/^[\x21-\x7e]+$/, { message: 'v.clientId.chars' })
+  .refine((v) => !/[/:,%]/.test(v), { message: 'v.clientId.chars' })
+  .refine((v) => /^GID[_-][A-Za-z0-9_-]{3,60}@@@[^@]/.test(v) && v.indexOf('@@@') >= 7, { message: 'v.clientId.format' });
+
+/** The Group ID part of a valid client ID. */
+export function groupOfClientId(clientId: string): string {
+  return clientId.slice(0, clientId.indexOf('@@@'));
+}
+
+/** A DeviceAccessKeyId as Magpie issues them: `dk-` and 20 letters or digits. */
+export const deviceAccessKeyIdSchema = z
+  .string({ error: 'v.deviceAccessKeyId.format' })
+  .regex(/^dk-[0-9A-Za-z]{20}$/, { message: 'v.deviceAccessKeyId.format' });
+
+/** A device credential is addressed by instance + client ID. */
+export const credentialRefSchema = z.object({
+  instanceId: instanceIdSchema,
+  clientId: clientIdSchema,
+});
+
+/**
+ * The signature helper's input: which login to compute, the key and its secret (never stored),
+ * the instance and the client ID. Both modes sign the client ID with HMAC-SHA1.
+ */
+export const SIGNATURE_MODES = ['signature', 'deviceCredential'] as const;
+export type SignatureMode = (typeof SIGNATURE_MODES)[number];
+export const signatureHelperSchema = z
+  .object({
+    mode: z.enum(SIGNATURE_MODES, { error: 'v.signature.mode' }),
+    accessKeyId: requiredString().trim().min(1, { message: 'v.required' }),
+    secret: requiredString().min(1, { message: 'v.required' }).max(256, { message: 'v.signature.secret' }),
+    instanceId: instanceIdSchema,
+    clientId: clientIdSchema,
+  })
+  .superRefine((v, ctx) => {
+    const schema = v.mode === 'signature' ? accessKeyIdSchema : deviceAccessKeyIdSchema;
+    const r = schema.safeParse(v.accessKeyId);
+    if (!r.success) ctx.addIssue({ code: 'custom', path: ['accessKeyId'], message: r.error.issues[0]!.message });
+  });
+export type SignatureHelperInput = z.input<typeof signatureHelperSchema>;
+
+/** "Send test message": a message published by the console under one parent topic. */
+export const TEST_PAYLOAD_MAX_CHARS = 1024 * 1024;
+export const testMessageSchema = z.object({
+  instanceId: instanceIdSchema,
+  /** The parent topic the message goes under. */
+  topic: requiredString().min(1, { message: 'v.required' }),
+  /** Levels below the parent topic, e.g. "devices/42" (a leading "/" is optional); may be empty. */
+  subtopic: z
+    .string()
+    .default('')
+    .refine((v) => !/[+#\u0000]/.test(v), { message: 'v.testMessage.subtopic' })
+    .refine((v) => !v.startsWith('//'), { message: 'v.testMessage.subtopic' }),
+  payload: z.string().max(TEST_PAYLOAD_MAX_CHARS, { message: 'v.testMessage.payload' }).default(''),
+  qos: z.coerce
+    .number({ error: 'v.testMessage.qos' })
+    .refine((v) => v === 0 || v === 1 || v === 2, { message: 'v.testMessage.qos' })
+    .transform((v) => v as 0 | 1 | 2),
+});
+export type TestMessageInput = z.input<typeof testMessageSchema>;
+
+/** The full topic of a test message: parent topic, then the subtopic levels. */
+export function testMessageTopic(topic: string, subtopic: string): string {
+  if (subtopic === '' || subtopic === '/') return topic;
+  return subtopic.startsWith('/') ? `${topic}${subtopic}` : `${topic}/${subtopic}`;
+}
 
 export const PERMISSION_FILTER_MAX = 256;
 export const PERMISSION_ACTIONS = ['publish', 'subscribe', 'both'] as const;

@@ -9,6 +9,7 @@ import next from 'next';
 import { bootstrapAdmin } from './auth/accounts';
 import { openBackend } from './backend';
 import { loadConfig } from './config';
+import { handleOpenApi } from './http/open-api';
 import { BrokerSupervisor } from './supervisor/broker-supervisor';
 import { setSupervisor } from './supervisor/registry';
 
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
   const server = http.createServer((req, res) => {
     // The only trusted source of the client's address (see server/http/cookies.ts).
     req.headers['x-magpie-remote-address'] = req.socket.remoteAddress ?? 'unknown';
+    // The cloud-compatible token and client status APIs (server/http/open-api.ts).
+    if (handleOpenApi(req, res)) return;
     void handle(req, res);
   });
   server.listen(config.consolePort, config.consoleBind, () => {

@@ -3,21 +3,28 @@
  * open-mode instance with a TCP listener and SQLite persistence under the given directory.
  * (main.ts reads its instances from the console's database; here there is just one.)
  *
- *   node --import tsx bench/brokers/ours.ts <dataDir> <port>
+ *   node --import tsx bench/brokers/ours.ts <dataDir> <port> [telemetry]
+ * With `telemetry`, trace events and samples go to <dataDir>/telemetry.db as in main.ts.
  * Prints {"ready":true,"port":N} once listening; SIGTERM closes it gracefully.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Broker } from '../../server/broker/broker';
 import { SqlitePersistence } from '../../server/broker/store/sqlite';
+import { setMessageIdNode } from '../../server/broker/message';
+import { TelemetryWriter } from '../../server/telemetry/writer';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 async function main(): Promise<void> {
-  const [dataDir, portArg] = process.argv.slice(2);
+  const [dataDir, portArg, mode] = process.argv.slice(2);
   if (!dataDir) throw new Error('usage: ours.ts <dataDir> [port]');
   const persistence = new SqlitePersistence(dataDir, { migrationsFolder: path.join(root, 'db', 'broker-migrations') });
-  const broker = new Broker({ persistence });
+  const telemetry =
+    mode === 'telemetry' ? TelemetryWriter.open(dataDir, { migrationsFolder: path.join(root, 'db', 'telemetry-migrations') }) : undefined;
+  if (telemetry) setMessageIdNode(telemetry.nodeId);
+  const broker = new Broker({ persistence, telemetry });
+  telemetry?.startSampling(broker);
   const instanceId = 'mqtt-bench';
   broker.addInstance(instanceId);
   const address = await broker.listen({ instanceId, kind: 'tcp', port: Number(portArg ?? 0), host: '127.0.0.1' });
@@ -29,6 +36,10 @@ async function main(): Promise<void> {
     stopping = true;
     await broker.close();
     persistence.close();
+    if (telemetry) {
+      await telemetry.close();
+      console.error(`[bench ours] telemetry: ${telemetry.dropped} trace events dropped (the writer fell behind)`);
+    }
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown());

@@ -11,8 +11,11 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-export type BrokerName = 'ours' | 'mosquitto' | 'aedes';
+export type BrokerName = 'ours' | 'ours-telemetry' | 'mosquitto' | 'aedes';
+/** The brokers `--brokers` chooses from. */
 export const BROKER_NAMES: readonly BrokerName[] = ['ours', 'mosquitto', 'aedes'];
+/** Every column a report can have: with `--telemetry=both`, ours runs twice (telemetry off, then on). */
+export const ALL_BROKER_NAMES: readonly BrokerName[] = ['ours', 'ours-telemetry', 'mosquitto', 'aedes'];
 
 export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ROOT = path.resolve(BENCH_DIR, '..');
@@ -176,16 +179,19 @@ function running(name: BrokerName, version: string, setup: string, child: ChildP
 
 const NODE_TSX = ['--import', 'tsx'];
 
-export async function startOurs(tmp: string): Promise<RunningBroker> {
-  const dataDir = path.join(tmp, 'ours-data');
-  const child = spawnWithFdLimit(process.execPath, [...NODE_TSX, path.join(BENCH_DIR, 'brokers', 'ours.ts'), dataDir, '0'], [
+/** Our broker; with `telemetry`, recording trace events and samples into telemetry.db as in production. */
+export async function startOurs(tmp: string, { telemetry = false, name = 'ours' as BrokerName } = {}): Promise<RunningBroker> {
+  const dataDir = path.join(tmp, `${name}-data`);
+  const args = [...NODE_TSX, path.join(BENCH_DIR, 'brokers', 'ours.ts'), dataDir, '0', ...(telemetry ? ['telemetry'] : [])];
+  const child = spawnWithFdLimit(process.execPath, args, [
     'ignore',
     'pipe',
     'inherit',
   ]);
   const port = await waitForReadyLine(child);
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  return running('ours', `magpie ${pkg.version} (${gitDescribe()})`, 'SQLite persistence (WAL, synchronous=NORMAL), default settings', child, port);
+  const setup = `SQLite persistence (WAL, synchronous=NORMAL), default settings, telemetry ${telemetry ? 'on (telemetry.db)' : 'off'}`;
+  return running(name, `magpie ${pkg.version} (${gitDescribe()})`, setup, child, port);
 }
 
 export async function startAedes(): Promise<RunningBroker> {

@@ -17,6 +17,7 @@ import { DataTable, type Column } from '@/components/ui/data-table';
 import { Dialog, DialogBody, DialogFooter, FormDialogFooter } from '@/components/ui/dialog';
 import { FormAlert, Switch } from '@/components/ui/form-field';
 import { EmptyState } from '@/components/ui/states';
+import { ValueRow } from '@/components/ui/value-row';
 import { accessKeyCreateSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
 import { errorInfo } from '@/lib/trpc/errors';
@@ -229,8 +230,8 @@ function ShowSecret({ created, onClose }: { created: { id: string; secret: strin
         <Callout tone="warning" icon={<TriangleAlert aria-hidden="true" className="size-4 text-amber-600" />} title={t('ak.created.warningTitle')}>
           {t('ak.created.warning')}
         </Callout>
-        <SecretRow label={t('ak.col.id')} value={created.id} testId="accesskey-id" what={t('ak.copyId')} />
-        <SecretRow label={t('ak.secret')} value={created.secret} testId="accesskey-secret" what={t('ak.copySecret')} />
+        <ValueRow label={t('ak.col.id')} value={created.id} testId="accesskey-id" what={t('ak.copyId')} />
+        <ValueRow label={t('ak.secret')} value={created.secret} testId="accesskey-secret" what={t('ak.copySecret')} />
       </DialogBody>
       <DialogFooter>
         <Button variant="primary" onClick={onClose}>
@@ -238,20 +239,6 @@ function ShowSecret({ created, onClose }: { created: { id: string; secret: strin
         </Button>
       </DialogFooter>
     </>
-  );
-}
-
-function SecretRow({ label, value, testId, what }: { label: string; value: string; testId: string; what: string }) {
-  return (
-    <div>
-      <p className="mb-1 text-xs font-medium text-slate-500">{label}</p>
-      <div className="flex items-center gap-2 rounded border border-slate-200 bg-slate-50 py-1.5 pr-1.5 pl-3">
-        <code data-testid={testId} className="min-w-0 flex-1 font-mono text-sm break-all text-slate-900 select-all">
-          {value}
-        </code>
-        <CopyButton value={value} what={what} />
-      </div>
-    </div>
   );
 }
 

@@ -1,7 +1,7 @@
 'use client';
 /** The console frame: header (brand, instance switcher, language, user), left navigation, breadcrumbs. */
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { CircleUser, KeyRound, LogOut, Server, Settings } from 'lucide-react';
+import { CircleUser, KeyRound, LogOut, Server, Settings, Signature } from 'lucide-react';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { Suspense, type ReactNode } from 'react';
@@ -18,6 +18,7 @@ import { INSTANCE_TABS, tabLabelKey } from './instance-tabs';
 const NAV = [
   { href: '/instances', key: 'nav.instances', icon: Server },
   { href: '/access-keys', key: 'nav.accessKeys', icon: KeyRound },
+  { href: '/signature', key: 'nav.signature', icon: Signature },
   { href: '/settings', key: 'nav.settings', icon: Settings },
 ] as const;
 
@@ -130,6 +131,8 @@ function ConsoleBreadcrumbs() {
     }
   } else if (pathname.startsWith('/access-keys')) {
     items.push({ label: t('nav.accessKeys') });
+  } else if (pathname.startsWith('/signature')) {
+    items.push({ label: t('nav.signature') });
   } else if (pathname.startsWith('/settings')) {
     items.push({ label: t('nav.settings') });
   }

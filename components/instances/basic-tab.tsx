@@ -19,7 +19,9 @@ import { useTRPC } from '@/lib/trpc/client';
 import { errorInfo } from '@/lib/trpc/errors';
 import { BrokerCard, StatusBadge } from './broker-status';
 import { ModeBadge } from './instance-badges';
+import { LimitsCard } from './limits-card';
 import { SpecFields, type SpecValues } from './spec-fields';
+import { StatsCard } from './stats-card';
 
 export function BasicTab({ instance }: { instance: Instance }) {
   const { t } = useI18n();
@@ -64,7 +66,7 @@ export function BasicTab({ instance }: { instance: Instance }) {
               <span className="flex flex-col items-start gap-1">
                 <ModeBadge openMode={instance.openMode} />
                 <span className="text-xs text-slate-500">
-                  {instance.openMode ? t('instance.mode.openExplained') : t('instance.mode.authenticatedExplained')}
+                  {instance.openMode ? t('instance.mode.openExplained') : t('instance.mode.authenticatedEnforced')}
                 </span>
               </span>
             </Item>
@@ -78,6 +80,10 @@ export function BasicTab({ instance }: { instance: Instance }) {
           {t('instance.openMode.warning')}
         </Callout>
       )}
+
+      <LimitsCard instance={instance} />
+
+      <StatsCard instanceId={instance.id} />
 
       <BrokerCard instanceId={instance.id} />
 

@@ -10,6 +10,8 @@ import { ErrorState, LoadingState } from '@/components/ui/states';
 import { TabPanel, Tabs } from '@/components/ui/tabs';
 import { useTRPC } from '@/lib/trpc/client';
 import { BasicTab } from './basic-tab';
+import { ConnectTab } from './connect-tab';
+import { CredentialsTab } from './credentials-tab';
 import { EndpointsTab } from './endpoints-tab';
 import { StatusBadge } from './broker-status';
 import { ModeBadge } from './instance-badges';
@@ -89,6 +91,8 @@ export function InstanceDetail({ id, tab: rawTab }: { id: string; tab?: string }
         {tab === 'topics' && <ResourceTab kind="topic" instanceId={id} openMode={data.openMode} />}
         {tab === 'groups' && <ResourceTab kind="group" instanceId={id} openMode={data.openMode} />}
         {tab === 'permissions' && <PermissionsTab instanceId={id} />}
+        {tab === 'connect' && <ConnectTab instance={data} />}
+        {tab === 'credentials' && <CredentialsTab instanceId={id} openMode={data.openMode} />}
       </TabPanel>
     </>
   );

@@ -17,6 +17,7 @@ import { EmptyState } from '@/components/ui/states';
 import { DESCRIPTION_MAX, describeSchema, groupCreateSchema, topicCreateSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
 import { errorInfo } from '@/lib/trpc/errors';
+import { TestMessageDialog } from './test-message-dialog';
 
 export type ResourceKind = 'topic' | 'group';
 
@@ -57,6 +58,7 @@ export function ResourceTab({ kind, instanceId, openMode }: { kind: ResourceKind
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<Resource | null>(null);
   const [deleting, setDeleting] = useState<Resource | null>(null);
+  const [sending, setSending] = useState<Resource | null>(null);
 
   const columns: Column<Resource>[] = [
     {
@@ -91,6 +93,11 @@ export function ResourceTab({ kind, instanceId, openMode }: { kind: ResourceKind
       className: 'text-right whitespace-nowrap',
       cell: (r) => (
         <span className="inline-flex items-center gap-3">
+          {kind === 'topic' && (
+            <Button variant="link" onClick={() => setSending(r)} aria-label={t('topics.sendTestAria', { name: r.name })}>
+              {t('topics.sendTest')}
+            </Button>
+          )}
           <Button variant="link" onClick={() => setEditing(r)} aria-label={t('resource.editAria', { name: r.name })}>
             {t('resource.editDescription')}
           </Button>
@@ -149,6 +156,7 @@ export function ResourceTab({ kind, instanceId, openMode }: { kind: ResourceKind
         {editing && <EditDescriptionForm kind={kind} resource={editing} onClose={() => setEditing(null)} />}
       </Dialog>
       {deleting && <DeleteResource kind={kind} resource={deleting} onClose={() => setDeleting(null)} />}
+      {sending && <TestMessageDialog instanceId={instanceId} topic={sending.name} onClose={() => setSending(null)} />}
     </div>
   );
 }

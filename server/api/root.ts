@@ -1,10 +1,13 @@
 import { accessKeysRouter } from './routers/access-keys';
 import { authRouter } from './routers/auth';
 import { brokerRouter } from './routers/broker';
+import { deviceCredentialsRouter } from './routers/device-credentials';
 import { groupsRouter, topicsRouter } from './routers/instance-resources';
 import { instancesRouter } from './routers/instances';
 import { permissionsRouter } from './routers/permissions';
 import { settingsRouter } from './routers/settings';
+import { signatureRouter } from './routers/signature';
+import { testMessagesRouter } from './routers/test-messages';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -16,6 +19,9 @@ export const appRouter = router({
   permissions: permissionsRouter,
   settings: settingsRouter,
   broker: brokerRouter,
+  deviceCredentials: deviceCredentialsRouter,
+  signature: signatureRouter,
+  testMessages: testMessagesRouter,
 });
 
 export type AppRouter = typeof appRouter;

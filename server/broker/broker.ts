@@ -20,12 +20,15 @@ import type { InstanceSettings } from './settings';
 import { MemoryPersistence } from './store/memory';
 import type { InstanceStore, PersistenceProvider } from './store/types';
 import { TimerWheel } from './timer-wheel';
+import type { TraceRecorder } from '../telemetry/kinds';
 
 export interface BrokerOptions {
   /** Where sessions and retained messages persist; in memory by default. */
   persistence?: PersistenceProvider;
   /** Settings for instances created without their own. */
   defaults?: Partial<InstanceSettings>;
+  /** Where message and device trace events go (server/telemetry/writer.ts); none by default. */
+  telemetry?: TraceRecorder;
 }
 
 export interface BrokerListenOptions extends ListenOptions {
@@ -74,6 +77,7 @@ export class Broker {
     const store = this.persistence.open(id);
     const settings = { ...this.options.defaults, ...options.settings };
     const instance = new BrokerInstance(id, store, this.wheel, this.batcher, { ...options, settings });
+    instance.telemetry = this.options.telemetry ?? null;
     this.entries.set(id, { instance, store, listeners: [] });
     return instance;
   }

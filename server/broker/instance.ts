@@ -10,14 +10,18 @@ import type { Connection } from './protocol/connection';
 import type { WriteBatcher } from './protocol/write-batcher';
 import { RC } from './protocol/reason-codes';
 import type { RetainedStore } from './routing/retained';
+import { p2pTarget } from './routing/p2p';
 import { Router } from './routing/router';
 import { SharedGroup } from './routing/shared';
 import { parseSharedFilter } from './routing/topics';
+import { Backlog } from './session/backlog';
 import type { InstanceStats, SessionHost } from './session/host';
 import { Session, type Outgoing, type Subscription } from './session/session';
 import { resolveSettings, type InstanceSettings } from './settings';
 import type { InstanceStore, SessionStore } from './store/types';
+import { TpsGate } from './throttle/tps-gate';
 import type { TimerWheel } from './timer-wheel';
+import { MessageKind, type MessageOrigin, type TraceRecorder } from '../telemetry/kinds';
 
 export interface InstanceOptions {
   settings?: Partial<InstanceSettings>;
@@ -29,10 +33,27 @@ export class BrokerInstance implements SessionHost {
   policy: Policy;
   readonly sessions = new Map<string, Session>();
   readonly connections = new Set<Connection>();
+  /** Where trace events go (server/telemetry/writer.ts); null = not recorded. Set by the Broker. */
+  telemetry: TraceRecorder | null = null;
+  /** Connections whose CONNECT was accepted and that have not ended yet (the maxConnections limit). */
+  connectedCount = 0;
   readonly router = new Router<Session | SharedGroup<Session>>();
   /** Shared subscription groups by their full `$share/<group>/<filter>`. */
   readonly sharedGroups = new Map<string, SharedGroup<Session>>();
-  readonly stats: InstanceStats = { received: 0, sent: 0, delivered: 0, dropped: 0 };
+  readonly stats: InstanceStats = {
+    received: 0,
+    sent: 0,
+    delivered: 0,
+    dropped: 0,
+    throttled: 0,
+    offlineDropped: 0,
+    offlineExpired: 0,
+    offlineQueued: 0,
+  };
+  /** Every waiting QoS 1/2 delivery of the instance, bounded and aged out together. */
+  readonly backlog: Backlog = new Backlog(this);
+  /** Message TPS (in + out per second): publishers wait for the next second when it is used up. */
+  readonly tps: TpsGate = new TpsGate(this);
 
   constructor(
     readonly id: string,
@@ -56,7 +77,16 @@ export class BrokerInstance implements SessionHost {
 
   /** Settings and policy can change while clients are connected (the console edits an instance). */
   configure(options: InstanceOptions): void {
-    if (options.settings) this.settings = resolveSettings({ ...this.settings, ...options.settings });
+    if (options.settings) {
+      const before = this.settings;
+      this.settings = resolveSettings({ ...this.settings, ...options.settings });
+      if (
+        before.offlineStoreLimit !== this.settings.offlineStoreLimit ||
+        before.offlineRetentionHours !== this.settings.offlineRetentionHours
+      ) {
+        this.backlog.settle();
+      }
+    }
     if (options.policy) this.policy = options.policy;
   }
 
@@ -66,14 +96,42 @@ export class BrokerInstance implements SessionHost {
 
   /**
    * Accepts a message: updates the retained store if RETAIN is set, then hands it to every
-   * matching session. Returns the number of receiving sessions.
+   * matching session (or, for a P2P topic, to its target only). Returns the number of
+   * receiving sessions.
    */
-  publish(message: Message): number {
+  publish(message: Message, origin: MessageOrigin = 'pub_mqtt'): number {
     this.stats.received++;
+    this.telemetry?.message(MessageKind[origin], this.id, message.publisher ?? '', message.id, message.topic, message.qos);
+    this.tps.count();
+    const target = p2pTarget(message.topic);
+    if (target !== null) return this.publishP2P(message, target);
     if (message.retain && this.settings.retainAvailable) this.retained.set(message);
     const deliveries = this.router.match(message);
     for (const d of deliveries) d.subscriber.deliver(message, d.qos, d.retain, d.subscriptionIds);
     return deliveries.length;
+  }
+
+  /**
+   * A P2P message (routing/p2p.ts) goes to its target's session at the published QoS, without
+   * a subscription; it is never retained. An online target gets it at once (queued behind a
+   * full window like any delivery). For an offline target, offline keeping follows the
+   * SENDER: a QoS 1/2 message from a persistent session (3.1.1 cleanSession=false, MQTT 5
+   * session expiry > 0) — or from the broker itself (rules, console) — waits in the
+   * target's persistent session; from a clean session it is not kept. A target with no
+   * session at all (never connected, or its clean session ended) gets nothing: there is no
+   * session to keep it in, and the publisher sees 0 receivers (MQTT 5: PUBACK 0x10).
+   */
+  private publishP2P(message: Message, targetId: string): number {
+    const session = this.sessions.get(targetId);
+    if (!session || session.ended) return 0;
+    if (!session.online && (message.qos === 0 || !this.senderKeepsOffline(message))) return 0;
+    session.deliver(message, message.qos, false, null);
+    return 1;
+  }
+
+  private senderKeepsOffline(message: Message): boolean {
+    if (message.publisher === null) return true;
+    return this.sessions.get(message.publisher)?.persistent ?? false;
   }
 
   publishWill(session: Session, will: NewMessage): void {
@@ -132,6 +190,8 @@ export class BrokerInstance implements SessionHost {
       const session = Session.restore(this, stored, now);
       this.sessions.set(session.clientId, session);
     }
+    // Queues came back session by session: order them by age, then age out and bound.
+    this.backlog.settle(now);
   }
 
   /**
@@ -144,5 +204,7 @@ export class BrokerInstance implements SessionHost {
       conn.closeWithReason(RC.serverShuttingDown, 'server shutting down');
     }
     for (const session of this.sessions.values()) this.wheel.cancel(session);
+    this.backlog.close();
+    this.tps.close();
   }
 }

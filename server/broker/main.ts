@@ -5,15 +5,22 @@
  * a restart. SIGTERM shuts down gracefully (MQTT 5 clients get DISCONNECT 0x8B).
  */
 import type Database from 'better-sqlite3';
+import { inArray } from 'drizzle-orm';
 import { openDatabase } from '@/db/client';
-import { instances, topicPermissions, type Instance, type TopicPermission } from '@/db/schema';
+import { accessKeys, instances, type Instance } from '@/db/schema';
 import { loadConfig } from '../config';
+import { openSecretBox } from '../crypto/secret-box';
+import { brokerHttpHandler } from '../http/broker-http';
 import type { BrokerMessage, ConsoleMessage, ListenerStatus } from '../supervisor/control-messages';
 import { Broker } from './broker';
 import { controlMethods } from './control/methods';
-import { topicPermissionPolicy } from './policy/topic-permissions';
+import { ProductPolicy } from './policy/product-policy';
+import { SnapshotLoader } from './policy/snapshot';
 import { loadOrCreateCertificate } from './tls/certificate';
 import { SqlitePersistence } from './store/sqlite';
+import { setMessageIdNode } from './message';
+import { readRetentionDays } from '../telemetry/settings';
+import { TelemetryWriter } from '../telemetry/writer';
 
 type ListenerKind = ListenerStatus['kind'];
 const KINDS: readonly ListenerKind[] = ['tcp', 'tls', 'ws', 'wss'];
@@ -22,6 +29,8 @@ const portOf = (instance: Instance, kind: ListenerKind): number =>
 
 /** How often the database is checked for changes made by another process (the CLI). */
 const POLL_MS = 500;
+/** How often the AccessKeys clients authenticated with are marked used (accessKeys.lastUsedAt). */
+const USED_KEYS_FLUSH_MS = 5000;
 
 const send = (msg: BrokerMessage) => process.send?.(msg);
 
@@ -32,7 +41,13 @@ async function main(): Promise<void> {
   const sqlite: Database.Database = db.$client;
   const tls = await loadOrCreateCertificate(config.dataDir, { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile });
   const persistence = new SqlitePersistence(config.dataDir);
-  const broker = new Broker({ persistence });
+  // Trace events and samples go to <dataDir>/telemetry.db from a worker thread (server/telemetry/).
+  const telemetry = TelemetryWriter.tryOpen(config.dataDir, { retentionDays: readRetentionDays(db) });
+  if (telemetry) setMessageIdNode(telemetry.nodeId);
+  const broker = new Broker({ persistence, telemetry: telemetry ?? undefined });
+  telemetry?.startSampling(broker);
+  // The client status API on every instance's ws/wss ports.
+  broker.setHttpHandler(brokerHttpHandler(db, config, broker));
 
   /** What each listener is bound to now, to tell what changed. */
   const bound = new Map<string, { port: number; error: string | null }>();
@@ -41,29 +56,54 @@ async function main(): Promise<void> {
   let reconciling: Promise<void> | null = null;
   let again = false;
 
+  /** Each instance's product policy (authentication, groups, parent topics, tokens, permissions). */
+  const loader = new SnapshotLoader(openSecretBox(config.dataDir));
+  const policies = new Map<string, ProductPolicy>();
+
   async function reconcile(): Promise<void> {
-    const rows = db.select().from(instances).all();
-    const rulesOf = new Map<string, TopicPermission[]>();
-    for (const rule of db.select().from(topicPermissions).all()) {
-      const list = rulesOf.get(rule.instanceId);
-      if (list) list.push(rule);
-      else rulesOf.set(rule.instanceId, [rule]);
+    telemetry?.setRetentionDays(readRetentionDays(db));
+    // One read transaction: the instances and everything their policies need, consistent.
+    const { rows, snapshots } = sqlite.transaction(() => ({ rows: db.select().from(instances).all(), snapshots: loader.load(db) }))();
+    // Settings and policies first, all in this same turn: the snapshot is applied while it is
+    // current (a client authenticated later was judged by a newer database).
+    for (const row of rows) {
+      const snapshot = snapshots.get(row.id)!;
+      let policy = policies.get(row.id);
+      if (!policy) {
+        policy = new ProductPolicy(snapshot);
+        policies.set(row.id, policy);
+      }
+      const instance = broker.addInstance(row.id, {
+        settings: {
+          maxKeepAlive: row.maxKeepAlive,
+          // The product's instance limits, in every mode (protocol/handlers).
+          maxConnections: row.maxConnections,
+          maxSubscriptions: row.maxSubscriptions,
+          maxSubscriptionsPerClient: row.maxSubscriptionsPerClient,
+          maxTopicLength: row.maxTopicLength,
+          maxPayloadBytes: row.maxPayloadBytes,
+          // Messaging: offline keeping and message TPS (session/backlog.ts, throttle/tps-gate.ts).
+          offlineRetentionHours: row.offlineRetentionHours,
+          offlineStoreLimit: row.offlineStoreLimit,
+          maxTps: row.maxTps,
+        },
+        policy,
+      });
+      policy.bind(instance);
+      // Takes effect for new connections, and closes accepted ones whose key, credential or token was revoked.
+      policy.update(snapshot);
     }
     const wanted = new Set(rows.map((r) => r.id));
     for (const id of broker.instanceIds) {
       if (!wanted.has(id)) {
         // The instance was deleted: disconnect its clients and drop its stored sessions.
+        policies.get(id)?.dispose();
+        policies.delete(id);
         await broker.removeInstance(id, { destroy: true });
         for (const kind of KINDS) bound.delete(key(id, kind));
       }
     }
     for (const row of rows) {
-      // Until the product's authentication lands, every instance behaves as in open mode,
-      // restricted by its topic permissions (rebuilt on every change of the database).
-      broker.addInstance(row.id, {
-        settings: { maxKeepAlive: row.maxKeepAlive },
-        policy: topicPermissionPolicy(rulesOf.get(row.id) ?? []),
-      });
       for (const kind of KINDS) {
         const port = portOf(row, kind);
         const current = bound.get(key(row.id, kind));
@@ -117,6 +157,17 @@ async function main(): Promise<void> {
   await refresh(true);
   send({ type: 'ready', listeners: listenerStatus() });
   const poll = setInterval(() => void refresh().catch(logError), POLL_MS);
+  // accessKeys.lastUsedAt, batched: one UPDATE every few seconds for the keys clients used.
+  const markUsed = setInterval(() => {
+    const used = new Set<string>();
+    for (const policy of policies.values()) for (const id of policy.takeUsedKeys()) used.add(id);
+    if (used.size === 0) return;
+    try {
+      db.update(accessKeys).set({ lastUsedAt: Date.now() }).where(inArray(accessKeys.id, [...used])).run();
+    } catch (err) {
+      logError(err);
+    }
+  }, USED_KEYS_FLUSH_MS);
 
   process.on('message', (raw) => {
     const msg = raw as ConsoleMessage;
@@ -140,9 +191,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     clearInterval(poll);
+    clearInterval(markUsed);
+    for (const policy of policies.values()) policy.dispose();
     console.log(`[broker] ${signal}: disconnecting clients and saving state`);
     await broker.close();
     persistence.close();
+    await telemetry?.close(); // what is buffered (the last second, the clients' close events)
     sqlite.close();
     process.exit(0);
   };

@@ -41,6 +41,35 @@ export function newMessageId(): number {
   return nextId++;
 }
 
+// The 32-hex-digit message ID users see (send-test-message answers, message trace): the data
+// directory's node ID (16 hex digits, kept in telemetry.db and set at start-up) followed by
+// Message.id in 16 hex digits. Stored messages keep their numeric id, so the ID is the same
+// after a broker restart.
+let idNode = '0000000000000000';
+
+/** Sets the node half of message IDs (server/telemetry/database.ts makes it once per data directory). */
+export function setMessageIdNode(nodeId: string): void {
+  if (!/^[0-9a-f]{16}$/.test(nodeId)) throw new Error(`invalid node ID ${JSON.stringify(nodeId)}`);
+  idNode = nodeId;
+}
+
+export function formatMessageId(nodeId: string, id: number): string {
+  return nodeId + id.toString(16).padStart(16, '0');
+}
+
+/** The message's 32-hex-digit ID. */
+export function messageIdHex(message: Pick<Message, 'id'>): string {
+  return formatMessageId(idNode, message.id);
+}
+
+/** The node ID and numeric id of a 32-hex-digit message ID; null when it is not one. */
+export function parseMessageId(hex: string): { nodeId: string; id: number } | null {
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) return null;
+  const id = Number.parseInt(hex.slice(16), 16);
+  if (!Number.isSafeInteger(id)) return null;
+  return { nodeId: hex.slice(0, 16).toLowerCase(), id };
+}
+
 /**
  * A payload that will be kept for a while (retained, queued offline) must not pin the whole
  * socket read buffer it was sliced from: copy it when it is a small view of a large buffer.

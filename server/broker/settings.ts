@@ -12,8 +12,6 @@ export interface InstanceSettings {
   maxInflight: number;
   /** Messages waiting behind the in-flight window per session. QoS 0 beyond this is dropped. */
   maxQueuedMessages: number;
-  /** Hard cap for QoS 1/2 waiting per session: beyond it the oldest is dropped (counted), so a stuck client cannot exhaust memory. */
-  maxQueuedMessagesHard: number;
   /** Topic alias slots we accept from a client (MQTT 5 Topic Alias Maximum in CONNACK); 0 = none. */
   topicAliasMaximum: number;
   /** Keep-alive cap in seconds: a client asking for more (or 0) is told this one (MQTT 5 Server Keep Alive). 0 = no cap. */
@@ -24,6 +22,14 @@ export interface InstanceSettings {
   persistentSessionExpiry: number;
   /** Subscriptions per client; 0 = unlimited. Extra subscriptions are refused in SUBACK. */
   maxSubscriptionsPerClient: number;
+  /** Subscriptions of the whole instance (all clients together); 0 = unlimited. Extra ones are refused in SUBACK. */
+  maxSubscriptions: number;
+  /** Connected clients of the instance; 0 = unlimited. Beyond it CONNECT is refused (3.1.1: 3, MQTT 5: 0x97). */
+  maxConnections: number;
+  /** Longest topic name or filter, characters; 0 = unlimited. */
+  maxTopicLength: number;
+  /** Largest PUBLISH payload, bytes; 0 = unlimited. A larger one is refused (see the README). */
+  maxPayloadBytes: number;
   /** Topic names and filters with more levels are refused (bounds the matcher's recursion). */
   maxTopicLevels: number;
   /** Whether RETAIN is honoured (MQTT 5 Retain Available). */
@@ -32,6 +38,12 @@ export interface InstanceSettings {
   connectTimeoutMs: number;
   /** Bytes buffered towards a socket beyond which it counts as congested: deliveries wait in the session queue. */
   socketHighWaterMark: number;
+  /** Hours a queued QoS 1/2 message is kept (offline messages); older ones are not delivered. 0 = no limit. */
+  offlineRetentionHours: number;
+  /** QoS 1/2 messages waiting in the instance's session queues, all sessions together; beyond it the oldest is dropped (counted). 0 = no limit. */
+  offlineStoreLimit: number;
+  /** Messages in + messages out per second; over it publishers are paused until the next second. 0 = no limit. */
+  maxTps: number;
 }
 
 export const NO_EXPIRY = 0xffffffff;
@@ -41,16 +53,22 @@ export const defaultSettings: Readonly<InstanceSettings> = Object.freeze({
   receiveMaximum: 1024,
   maxInflight: 256,
   maxQueuedMessages: 1000,
-  maxQueuedMessagesHard: 10000,
   topicAliasMaximum: 64,
   maxKeepAlive: 0,
   maxSessionExpiry: NO_EXPIRY,
   persistentSessionExpiry: NO_EXPIRY,
   maxSubscriptionsPerClient: 0,
+  maxSubscriptions: 0,
+  maxConnections: 0,
+  maxTopicLength: 0,
+  maxPayloadBytes: 0,
   maxTopicLevels: 128,
   retainAvailable: true,
   connectTimeoutMs: 10_000,
   socketHighWaterMark: 256 * 1024,
+  offlineRetentionHours: 72,
+  offlineStoreLimit: 100_000,
+  maxTps: 0,
 });
 
 export function resolveSettings(partial?: Partial<InstanceSettings>): InstanceSettings {

@@ -56,6 +56,12 @@ const FLAG_OF_FIELD: Record<string, string> = {
   maxTps: 'max-tps',
   maxSubscriptions: 'max-subscriptions',
   maxKeepAlive: 'max-keep-alive',
+  maxTopicLength: 'max-topic-length',
+  maxPayloadBytes: 'max-payload-kb',
+  maxSubscriptionsPerClient: 'max-subscriptions-per-client',
+  offlineRetentionHours: 'offline-retention-hours',
+  offlineStoreLimit: 'offline-store-limit',
+  clientId: 'client-id',
   openMode: 'open',
   confirmName: 'yes',
 };

@@ -1,7 +1,7 @@
 /** `magpie instance …`: list, get, create, update, delete, endpoints. */
 import type { Command } from 'commander';
 import type { Instance } from '@/db/schema';
-import { DEFAULT_SPEC, SPEC_MAX_CONNECTIONS, SPEC_MAX_SUBSCRIPTIONS, SPEC_MAX_TPS } from '@/lib/schemas';
+import { DEFAULT_SPEC, INSTANCE_LIMITS, SPEC_MAX_CONNECTIONS, SPEC_MAX_SUBSCRIPTIONS, SPEC_MAX_TPS } from '@/lib/schemas';
 import {
   createInstance,
   deleteInstance,
@@ -26,7 +26,40 @@ interface SpecOpts {
   maxKeepAlive?: number;
 }
 
+interface LimitOpts {
+  maxTopicLength?: number;
+  maxPayloadKb?: number;
+  maxSubscriptionsPerClient?: number;
+  offlineRetentionHours?: number;
+  offlineStoreLimit?: number;
+}
+
 const list = (values: readonly number[]) => values.map((v) => String(v)).join(', ');
+
+// Not parseSpecValue: anything that is not a number must be refused, not read as 0.
+const strictNumber = (raw: string) => (raw.trim() === '' ? Number.NaN : Number(raw));
+
+/** The instance limits (PRODUCT.md section 4); the shared schema checks the bounds. */
+function limitOptions(cmd: Command): Command {
+  const range = (field: keyof typeof INSTANCE_LIMITS, unit = '') => {
+    const { min, max, default: dflt } = INSTANCE_LIMITS[field];
+    const scale = field === 'maxPayloadBytes' ? 1024 : 1;
+    return `${min / scale}-${max / scale}${unit}, default ${dflt / scale}${unit}`;
+  };
+  return cmd
+    .option('--max-topic-length <chars>', `longest full topic name (${range('maxTopicLength')})`, strictNumber)
+    .option('--max-payload-kb <kb>', `largest message payload in KB (${range('maxPayloadBytes')})`, strictNumber)
+    .option(
+      '--max-subscriptions-per-client <n>',
+      `subscriptions one client may hold (${range('maxSubscriptionsPerClient')})`,
+      strictNumber,
+    )
+    .option('--offline-retention-hours <hours>', `how long offline messages are kept (${range('offlineRetentionHours', ' h')})`, strictNumber)
+    .option('--offline-store-limit <n>', `offline messages kept for the whole instance (${range('offlineStoreLimit')})`, strictNumber);
+}
+
+/** KB from the command line → the bytes the schema checks; a fraction of a KB is refused. */
+const kbToBytes = (kb: number | undefined) => (kb === undefined ? undefined : Number.isInteger(kb) ? kb * 1024 : Number.NaN);
 
 function specOptions(cmd: Command, withDefaults: boolean): Command {
   const dflt = (v: number) => (withDefaults ? ` (default ${v})` : '');
@@ -45,8 +78,7 @@ function specOptions(cmd: Command, withDefaults: boolean): Command {
     .option(
       '--max-keep-alive <seconds>',
       `longest keep-alive granted to MQTT 5 clients, 0 = no cap${withDefaults ? ' (default 0)' : ''}`,
-      // Not parseSpecValue: anything that is not a number must be refused, not read as 0.
-      (raw: string) => (raw.trim() === '' ? Number.NaN : Number(raw)),
+      strictNumber,
     );
 }
 
@@ -70,6 +102,11 @@ function showInstance(out: Output, instance: Instance, endpoints: Endpoint[]): v
       ['Max TPS', formatNumber(instance.maxTps)],
       ['Max subscriptions', formatNumber(instance.maxSubscriptions)],
       ['Max keep-alive', instance.maxKeepAlive === 0 ? 'no cap' : `${instance.maxKeepAlive} s`],
+      ['Max topic length', `${instance.maxTopicLength} characters`],
+      ['Max payload', `${formatNumber(instance.maxPayloadBytes / 1024)} KB`],
+      ['Subscriptions per client', formatNumber(instance.maxSubscriptionsPerClient)],
+      ['Offline retention', `${instance.offlineRetentionHours} h`],
+      ['Offline store limit', `${formatNumber(instance.offlineStoreLimit)} messages`],
       ['Created', formatTime(instance.createdAt)],
     ]),
   );
@@ -146,17 +183,22 @@ export function addInstanceCommands(program: Command): Command {
     showInstance(out, instance, endpoints);
   });
 
-  specOptions(
+  const update = specOptions(
     cmd
       .command('update')
-      .description("change an instance's name, spec or mode")
+      .description("change an instance's name, spec, mode or limits")
       .argument('[id]', 'instance ID (mqtt-cn-…)')
       .option('--id <id>', 'instance ID, instead of the argument')
       .option('--name <name>', 'new name')
       .option('--open', 'switch open mode on (no authentication)')
       .option('--no-open', 'switch open mode off (authentication required)'),
     false,
-  ).action(function (this: Command, id: string | undefined, opts: IdOpts & SpecOpts & { name?: string; open?: boolean }) {
+  );
+  limitOptions(update).action(function (
+    this: Command,
+    id: string | undefined,
+    opts: IdOpts & SpecOpts & LimitOpts & { name?: string; open?: boolean },
+  ) {
     const changes = {
       name: opts.name,
       maxConnections: opts.maxConnections,
@@ -164,10 +206,19 @@ export function addInstanceCommands(program: Command): Command {
       maxSubscriptions: opts.maxSubscriptions,
       maxKeepAlive: opts.maxKeepAlive,
       openMode: opts.open,
+      maxTopicLength: opts.maxTopicLength,
+      maxPayloadBytes: kbToBytes(opts.maxPayloadKb),
+      maxSubscriptionsPerClient: opts.maxSubscriptionsPerClient,
+      offlineRetentionHours: opts.offlineRetentionHours,
+      offlineStoreLimit: opts.offlineStoreLimit,
     };
     const target = instanceId(this, id, opts);
     if (Object.values(changes).every((v) => v === undefined)) {
-      usageError(this, 'nothing to change: give --name, --max-connections, --max-tps, --max-subscriptions, --max-keep-alive, --open or --no-open');
+      usageError(
+        this,
+        'nothing to change: give --name, --max-connections, --max-tps, --max-subscriptions, --max-keep-alive, --open, --no-open, ' +
+          '--max-topic-length, --max-payload-kb, --max-subscriptions-per-client, --offline-retention-hours or --offline-store-limit',
+      );
     }
     const backend = useBackend();
     const instance = updateInstance(backend, { id: target, ...changes });

@@ -13,6 +13,7 @@ import { translate } from '@/lib/i18n';
 import { AppError, ValidationError } from '../errors';
 import { addAccessKeyCommands } from './accesskey';
 import { flagOfField, USAGE_EXIT } from './common';
+import { addCredentialCommands } from './credential';
 import { closeBackend, ConfirmationRequired } from './context';
 import { addInstanceResourceCommands } from './instance-resource';
 import { addInstanceCommands } from './instance';
@@ -70,7 +71,7 @@ function commandOverview(program: Command): string {
 export function buildProgram(json: boolean): Command {
   const program = new Command('magpie');
   program
-    .description('Magpie command line: manage AccessKeys, instances, parent topics, Group IDs and topic permissions')
+    .description('Magpie command line: manage AccessKeys, instances, parent topics, Group IDs, topic permissions and device credentials')
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .configureOutput({
@@ -94,6 +95,7 @@ export function buildProgram(json: boolean): Command {
   addInstanceCommands(program);
   addInstanceResourceCommands(program);
   addPermissionCommands(program);
+  addCredentialCommands(program);
 
   // Leaf usage lines show every flag, e.g. "magpie instance create --name <name> [--open] …".
   for (const resource of program.commands) {

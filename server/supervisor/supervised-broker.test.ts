@@ -74,7 +74,8 @@ describe('the supervised broker process', () => {
 
   it('serves an instance created by another process within a second, and stops serving a deleted one', async () => {
     const created = Date.now();
-    const second = await insertInstance(backend, 'second', { openMode: false });
+    // Open mode: this is about serving the instance; authentication has its own tests (product-auth.test.ts).
+    const second = await insertInstance(backend, 'second', { openMode: true });
     await until(() => canConnect(second.tcpPort), 'the new instance to listen', 5000);
     assert.ok(Date.now() - created < 1500, `took ${Date.now() - created} ms`);
     assert.equal(await roundTrip(`mqtt://127.0.0.1:${second.tcpPort}`, `mqtt://127.0.0.1:${second.tcpPort}`), 'Orders/eu/1 hello');

@@ -4,6 +4,8 @@
  * throws an Error whose message the console shows. Validate `params`: they cross a process boundary.
  */
 import type { Broker } from '../broker';
+import { clientStatus } from './client-status';
+import { publishFromConsole } from './publish';
 
 export type ControlMethod = (broker: Broker, params: unknown) => unknown;
 
@@ -17,4 +19,8 @@ export const controlMethods: Record<string, ControlMethod> = {
       }),
     );
   },
+  /** "Send test message" from the console: publishes and answers the message ID. */
+  publish: publishFromConsole,
+  /** Live connections of a client ID (the client status API): `{ instanceId, clientId }` → `{ online }`. */
+  clientStatus,
 };

@@ -1,10 +1,11 @@
 /**
  * The hook through which the product's rules (authentication modes, Group IDs, parent
  * topics, per-instance limits, topic permissions) reach the protocol core. The core asks;
- * the policy answers. Until the product-semantics work lands every instance uses allowAll
- * (open mode), restricted by its topic permissions (topic-permissions.ts).
+ * the policy answers. The broker process gives every instance a ProductPolicy
+ * (product-policy.ts); in-process brokers default to allowAll.
  */
 import type { QoS } from 'mqtt-packet';
+import type { Connection } from '../protocol/connection';
 
 export interface ClientInfo {
   readonly instanceId: string;
@@ -13,7 +14,15 @@ export interface ClientInfo {
   readonly protocolVersion: number;
   /** `ip:port` of the peer. */
   readonly remoteAddress: string;
+  /** What the policy granted at CONNECT (its credentials), or null; see AuthDecision. */
+  readonly grant?: ClientGrant | null;
 }
+
+/**
+ * What a policy remembers about an accepted connection (which key, credential or tokens it
+ * used). Opaque to the core: the connection keeps it and hands it back with every question.
+ */
+export type ClientGrant = object;
 
 export interface ConnectRequest extends ClientInfo {
   readonly password: Buffer | undefined;
@@ -31,7 +40,7 @@ export type ConnectRefusal =
   | 'banned' // 5, 0x8A
   | 'quota-exceeded'; // 3, 0x97 (e.g. the instance's connection limit)
 
-export type AuthDecision = { ok: true } | { ok: false; reason: ConnectRefusal };
+export type AuthDecision = { ok: true; grant?: ClientGrant } | { ok: false; reason: ConnectRefusal };
 
 /**
  * A subscription decision: the QoS granted (may be lower than asked), or refused. `false`
@@ -47,6 +56,13 @@ export interface Policy {
   /** Synchronous: it runs for every PUBLISH, and for a will message when it is sent. */
   authorizePublish(client: ClientInfo, topic: string, qos: QoS, retain: boolean): boolean;
   authorizeSubscribe(client: ClientInfo, filter: string, qos: QoS): SubscribeDecision;
+  /** Optional: the connection was accepted (CONNACK queued). */
+  connected?(conn: Connection): void;
+  /**
+   * Optional: a PUBLISH to a topic starting with `$` that the policy itself consumes (e.g.
+   * `$SYS/uploadToken`). True = handled: acknowledged, never routed to subscribers.
+   */
+  systemPublish?(conn: Connection, topic: string, payload: Buffer): boolean;
 }
 
 /** Open mode: everyone may connect, publish and subscribe. */

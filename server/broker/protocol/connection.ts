@@ -11,9 +11,11 @@ import type { QoS } from 'mqtt-packet';
 import type { BrokerInstance } from '../instance';
 import type { ListenerKind } from '../listeners/types';
 import { remainingExpirySeconds, type Message, type NewMessage } from '../message';
-import type { ClientInfo } from '../policy/policy';
+import type { ClientGrant, ClientInfo } from '../policy/policy';
 import type { Session, SessionLink } from '../session/session';
+import type { Throttled } from '../throttle/tps-gate';
 import type { Timed } from '../timer-wheel';
+import { DeviceKind, MessageKind } from '../../telemetry/kinds';
 import { decodePacket, encodeAck, encodePacket, encodePublish, MalformedPacket } from './codec';
 import { feedFrames, type FrameSink } from './framer';
 import { dispatch } from './handlers';
@@ -72,9 +74,10 @@ export type ConnState = (typeof ConnState)[keyof typeof ConnState];
 /** Grace for a closing socket to flush before it is destroyed. */
 const CLOSING_GRACE_MS = 5000;
 
-let nextChannel = 1;
+// Starts from the clock (like message IDs, message.ts) so channel IDs stay unique across restarts.
+let nextChannel = Date.now() * 1000;
 
-export class Connection implements FrameSink, SessionLink, Timed, Flushable, ClientInfo {
+export class Connection implements FrameSink, SessionLink, Timed, Flushable, ClientInfo, Throttled {
   state: ConnState = ConnState.New;
   /** Learnt from CONNECT (3 = 3.1, 4 = 3.1.1, 5 = 5.0). */
   protocolVersion = 4;
@@ -95,6 +98,12 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
   disconnectedCleanly = false;
   /** Why the connection was refused or ended (device trace); the first one set wins. See end-reasons.ts. */
   endReason: EndReason | null = null;
+  /** When CONNECT was accepted (0 = not, or not yet): such a connection gets a `close` device event. */
+  connectedAt = 0;
+  /** The CONNECT time when it resumed an existing session: older messages it receives count as push_offline. */
+  offlineBefore = 0;
+  /** What the instance's policy granted at CONNECT (key, credential, tokens); see policy.ts. */
+  grant: ClientGrant | null = null;
 
   // MQTT 5 limits the client declared in CONNECT.
   sendWindow = 65535;
@@ -111,6 +120,8 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
   // FrameSink
   framePending: Buffer | null = null;
   framePendingFill = -1;
+  /** A PUBLISH held back (input paused) until the instance's message TPS allows it; see throttle/tps-gate.ts. */
+  private throttledFrame: Buffer | null = null;
 
   // Output: one buffer or a list until the next flush.
   private outbox: Buffer | Buffer[] | null = null;
@@ -157,10 +168,17 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
   }
 
   acceptsFrames(): boolean {
-    return this.state !== ConnState.Authenticating && this.state < ConnState.Closing;
+    return this.state !== ConnState.Authenticating && this.state < ConnState.Closing && this.throttledFrame === null;
   }
 
   onFrame(frame: Buffer): void {
+    // Message TPS used up: this PUBLISH waits (input paused) for the next second's budget.
+    if (frame[0] >> 4 === 3 && this.state === ConnState.Connected && this.instance.tps.exhausted()) {
+      this.throttledFrame = Buffer.from(frame); // a copy: the read buffer is not ours to keep
+      this.socket.pause();
+      this.instance.tps.park(this);
+      return;
+    }
     try {
       if (this.state === ConnState.New && !this.precheckConnect(frame)) return;
       const packet = decodePacket(frame, this.protocolVersion);
@@ -197,6 +215,8 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
       const level = frame[levelAt] & 0x7f; // bit 7: bridge flag
       if (level !== 3 && level !== 4 && level !== 5) {
         this.write(Buffer.from([0x20, 0x02, 0x00, 0x01]));
+        this.endReason ??= 'invalid param';
+        this.traceDevice(DeviceKind.connect, this.endReason);
         this.endAfterOutput();
         return false;
       }
@@ -225,6 +245,23 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
   resumeInput(): void {
     if (this.state === ConnState.Closed) return;
     this.socket.resume(); // also when closing: the peer's FIN must be seen
+    if (this.framePending && this.acceptsFrames()) feedFrames(this, Buffer.alloc(0), this.instance.settings.maxPacketSize);
+  }
+
+  /** The next second's budget: the held PUBLISH first, then what arrived behind it. */
+  resumeThrottled(): void {
+    const frame = this.throttledFrame;
+    if (frame === null) return;
+    this.throttledFrame = null;
+    if (this.state === ConnState.Closed) return;
+    if (this.state === ConnState.Closing) {
+      this.socket.resume(); // closing reads and discards until the peer's FIN (endAfterOutput)
+      return;
+    }
+    this.lastSeen = Date.now(); // it was talking all along
+    this.onFrame(frame);
+    if (this.throttledFrame !== null || (this.state as ConnState) === ConnState.Closed) return; // parked again, or gone (onFrame may close)
+    this.socket.resume();
     if (this.framePending && this.acceptsFrames()) feedFrames(this, Buffer.alloc(0), this.instance.settings.maxPacketSize);
   }
 
@@ -341,6 +378,12 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
     if (newAlias !== 0) (this.outAliases ??= new Map()).set(message.topic, newAlias);
     this.write(buf);
     this.instance.stats.sent++;
+    const telemetry = this.instance.telemetry;
+    if (telemetry !== null) {
+      const kind = message.createdAt < this.offlineBefore && !retain ? MessageKind.push_offline : MessageKind.sub;
+      telemetry.message(kind, this.instance.id, this.clientId, message.id, message.topic, qos);
+    }
+    this.instance.tps.count();
     return true;
   }
 
@@ -360,6 +403,7 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
 
   closeWithReason(reason: number, why?: string): void {
     if (this.state >= ConnState.Closing) return;
+    this.endReason ??= endReasonOf(reason);
     if (this.state === ConnState.Connected && this.protocolVersion === 5) {
       const properties = why && this.requestProblemInformation ? { reasonString: why } : undefined;
       this.writePacket({ cmd: 'disconnect', reasonCode: reason, properties });
@@ -400,6 +444,7 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
     const session = this.session;
     if (!session) return;
     this.session = null;
+    this.instance.connectedCount--; // counted when CONNECT was accepted (handlers/connect.ts)
     const will = this.will;
     this.will = null;
     if (will && !this.disconnectedCleanly) {
@@ -418,6 +463,19 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
     this.outbox = null;
     this.framePending = null;
     this.releaseSession(Date.now());
+    if (this.connectedAt !== 0) this.traceDevice(DeviceKind.close, this.endReason ?? 'closed by client');
+  }
+
+  /** Records a device trace event when the instance records telemetry. */
+  traceDevice(kind: DeviceKind, description: string): void {
+    const telemetry = this.instance.telemetry;
+    if (telemetry !== null) telemetry.device(kind, this.instance.id, this.clientId, this.channel, this.remoteAddress, description);
+  }
+
+  /** Records the client's PUBACK/PUBCOMP of a delivery. */
+  traceAck(message: Message, qos: QoS): void {
+    const telemetry = this.instance.telemetry;
+    if (telemetry !== null) telemetry.message(MessageKind.ack, this.instance.id, this.clientId, message.id, message.topic, qos);
   }
 
   onTimer(now: number): void {
@@ -453,6 +511,27 @@ function onSocketData(this: TaggedSocket, chunk: Buffer): void {
 
 function onSocketError(this: TaggedSocket): void {
   // 'close' follows; resets and timeouts are a normal part of life for a broker.
+  const conn = this[CONN];
+  if (conn) conn.endReason ??= 'socket error';
+}
+
+/** The device trace's words for a close the server decides (the reason code it sends in MQTT 5). */
+function endReasonOf(reason: number): EndReason {
+  switch (reason) {
+    case RC.keepAliveTimeout:
+      return 'no heartbeat';
+    case RC.sessionTakenOver:
+      return 'clientId conflict';
+    case RC.notAuthorized:
+      return 'topic auth failed';
+    case RC.serverShuttingDown:
+      return 'server shutting down';
+    case RC.quotaExceeded:
+    case RC.messageRateTooHigh:
+      return 'quota exceeded';
+    default:
+      return 'protocol error';
+  }
 }
 
 function onSocketClose(this: TaggedSocket): void {

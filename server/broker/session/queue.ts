@@ -31,6 +31,19 @@ export class RingQueue<T> {
     return item;
   }
 
+  /** Removes one item wherever it is (linear: for the rare removal that is not at the head). */
+  remove(item: T): boolean {
+    const cap = this.items.length;
+    for (let i = 0; i < this.count; i++) {
+      if (this.items[(this.head + i) % cap] !== item) continue;
+      for (let j = i; j < this.count - 1; j++) this.items[(this.head + j) % cap] = this.items[(this.head + j + 1) % cap];
+      this.items[(this.head + this.count - 1) % cap] = undefined;
+      this.count--;
+      return true;
+    }
+    return false;
+  }
+
   *[Symbol.iterator](): IterableIterator<T> {
     for (let i = 0; i < this.count; i++) yield this.items[(this.head + i) % this.items.length] as T;
   }

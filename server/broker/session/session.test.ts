@@ -6,7 +6,7 @@ import { connectClient, eventually, inboxOf, RawClient, roundTrip, startBroker, 
 
 let tb: TestBroker;
 before(async () => {
-  tb = await startBroker({ instance: { settings: { maxQueuedMessages: 3, maxQueuedMessagesHard: 5 } } });
+  tb = await startBroker({ instance: { settings: { maxQueuedMessages: 3, offlineStoreLimit: 5 } } });
 });
 after(() => tb.close());
 
@@ -232,14 +232,17 @@ describe('bounded queues', () => {
     await pub.endAsync();
   });
 
-  it('bounds an offline queue: the oldest is dropped and counted', async () => {
+  it('bounds the offline store (offlineStoreLimit 5 here): the oldest is dropped and counted', async () => {
     const sub = await connectClient(tb.port, { clientId: 'offline-full', clean: false });
     await sub.subscribeAsync('full/t', { qos: 1 });
     await sub.endAsync();
     const dropped0 = instance().stats.dropped;
+    const offlineDropped0 = instance().stats.offlineDropped;
     const pub = await connectClient(tb.port, { clientId: 'offline-full-pub' });
     for (let i = 0; i < 8; i++) await pub.publishAsync('full/t', String(i), { qos: 1 });
     assert.equal(instance().stats.dropped - dropped0, 3);
+    assert.equal(instance().stats.offlineDropped - offlineDropped0, 3);
+    assert.equal(instance().stats.offlineQueued, 5);
     const again = await connectClient(tb.port, { clientId: 'offline-full', clean: false, resubscribe: false });
     const inbox = inboxOf(again);
     await inbox.waitFor(5);

@@ -11,10 +11,11 @@
  * SessionStore; others never touch it.
  */
 import type { QoS } from 'mqtt-packet';
-import { isExpired, type Message, type NewMessage } from '../message';
+import type { Message, NewMessage } from '../message';
 import { NO_EXPIRY } from '../settings';
 import type { StoredOutgoing, StoredSession, StoredSubscription } from '../store/types';
 import type { Timed } from '../timer-wheel';
+import { isStale, type BacklogOwner } from './backlog';
 import type { SessionHost } from './host';
 import { RingQueue } from './queue';
 
@@ -34,9 +35,12 @@ export interface SessionLink {
 export type Subscription = StoredSubscription;
 
 /** A delivery waiting in the queue or in flight. Same shape as stored. */
-export type Outgoing = StoredOutgoing;
+export interface Outgoing extends StoredOutgoing {
+  /** QoS 1/2 waiting in the queue, counted in the instance's backlog (backlog.ts). Never trusted from the store. */
+  held?: boolean;
+}
 
-export class Session implements Timed {
+export class Session implements Timed, BacklogOwner {
   link: SessionLink | null = null;
   /** Seconds; 0 = the session ends when the connection does. */
   expiryInterval: number;
@@ -181,6 +185,7 @@ export class Session implements Timed {
       const kept = new RingQueue<Outgoing>();
       for (const entry of this.queue) {
         if (entry.shareFilter) {
+          this.host.backlog.release(entry);
           if (entry.qos > 0 && this.persistent) this.host.store.deleteOutgoing(this.clientId, entry.seq);
           (moved ??= []).push(entry);
         } else kept.push(entry);
@@ -235,6 +240,7 @@ export class Session implements Timed {
     }
     if (this.persistent) this.host.store.deleteSession(this.clientId);
     this.inflight = null;
+    if (this.queue) for (const entry of this.queue) this.host.backlog.release(entry);
     this.queue = null;
     this.incomingQos2 = null;
     this.host.sessionEnded(this);
@@ -297,22 +303,35 @@ export class Session implements Timed {
         this.drop();
         return;
       }
-      this.enqueue({ seq: 0, message, qos, retain, subscriptionIds, packetId: 0, released: false, shareFilter });
+      this.enqueue({ seq: 0, message, qos, retain, subscriptionIds, packetId: 0, released: false, shareFilter, held: false });
       return;
     }
-    const entry: Outgoing = { seq: this.nextSeq++, message, qos, retain, subscriptionIds, packetId: 0, released: false, shareFilter };
+    const entry: Outgoing = { seq: this.nextSeq++, message, qos, retain, subscriptionIds, packetId: 0, released: false, shareFilter, held: false };
     if (link && !waiting && this.inflightCount < link.sendWindow && !link.congested()) {
       this.send(entry, link);
       return;
     }
-    if (this.queue && this.queue.length >= this.host.settings.maxQueuedMessagesHard) {
-      // A stuck or long-offline client: the oldest waiting message makes room (counted).
-      const oldest = this.queue!.shift()!;
-      if (oldest.qos > 0 && this.persistent) this.host.store.deleteOutgoing(this.clientId, oldest.seq);
-      this.drop();
-    }
+    // Waits (offline, or behind a full window or socket). The instance's backlog bounds all
+    // such entries together: when full, the oldest of the instance is dropped and counted.
+    this.host.backlog.add(this, entry);
     this.enqueue(entry);
     if (this.persistent) this.host.store.saveOutgoing(this.clientId, entry);
+  }
+
+  /** BacklogOwner: the backlog dropped this waiting entry (store full, or too old). */
+  discardQueued(entry: Outgoing): void {
+    const queue = this.queue;
+    if (!queue) return;
+    if (queue.peek() === entry) queue.shift();
+    else if (!queue.remove(entry)) return;
+    if (queue.length === 0) this.queue = null;
+    if (this.persistent) this.host.store.deleteOutgoing(this.clientId, entry.seq);
+  }
+
+  /** BacklogOwner: one message lost for this client. */
+  countDropped(): void {
+    this.dropped++;
+    this.host.stats.dropped++;
   }
 
   private enqueue(entry: Outgoing): void {
@@ -321,16 +340,18 @@ export class Session implements Timed {
   }
 
   private drop(): void {
-    this.dropped++;
-    this.host.stats.dropped++;
+    this.countDropped();
   }
 
-  /** Sends a QoS 1/2 delivery under a fresh packet ID. */
-  private send(entry: Outgoing, link: SessionLink): void {
+  /** Sends a QoS 1/2 delivery under a fresh packet ID; `stored`: the entry was saved while queued. */
+  private send(entry: Outgoing, link: SessionLink, stored = false): void {
     entry.packetId = this.allocatePacketId();
     this.inflight ??= new Map();
     this.inflight.set(entry.packetId, entry);
-    if (this.persistent) this.host.store.saveOutgoing(this.clientId, entry);
+    if (this.persistent) {
+      if (stored) this.host.store.saveOutgoingState(this.clientId, entry);
+      else this.host.store.saveOutgoing(this.clientId, entry);
+    }
     if (!link.writePublish(entry.message, entry.qos, entry.retain, entry.subscriptionIds, entry.packetId, false)) {
       this.complete(entry.packetId, false);
     }
@@ -352,17 +373,23 @@ export class Session implements Timed {
     const queue = this.queue;
     if (!link || !queue) return;
     const now = Date.now();
+    const backlog = this.host.backlog;
+    const retentionMs = backlog.retentionMs;
     let head: Outgoing | undefined;
     while ((head = queue.peek()) !== undefined) {
       if (link.congested()) return;
       if (head.qos > 0 && this.inflightCount >= link.sendWindow) return;
       queue.shift();
-      if (isExpired(head.message, now)) {
-        if (head.qos > 0 && this.persistent) this.host.store.deleteOutgoing(this.clientId, head.seq);
+      if (head.qos > 0) backlog.release(head);
+      if (isStale(head.message, now, head.qos > 0 ? retentionMs : 0)) {
+        if (head.qos > 0) {
+          this.host.stats.offlineExpired++;
+          if (this.persistent) this.host.store.deleteOutgoing(this.clientId, head.seq);
+        }
         continue;
       }
       if (head.qos === 0) link.writePublish(head.message, 0, head.retain, head.subscriptionIds, 0, false);
-      else this.send(head, link);
+      else this.send(head, link, true);
       if (this.link !== link) return; // the write closed the connection
     }
     if (this.queue === queue && queue.length === 0) this.queue = null;
@@ -391,13 +418,18 @@ export class Session implements Timed {
     }
     if (!entry.released) {
       entry.released = true;
-      if (this.persistent) this.host.store.saveOutgoing(this.clientId, entry);
+      if (this.persistent) this.host.store.saveOutgoingState(this.clientId, entry);
     }
     return 'pubrel';
   }
 
   isInflight(packetId: number, qos: QoS): boolean {
     return this.inflight?.get(packetId)?.qos === qos;
+  }
+
+  /** The message of an in-flight delivery (telemetry records its acknowledgement). */
+  inflightMessage(packetId: number): Message | undefined {
+    return this.inflight?.get(packetId)?.message;
   }
 
   // ---- inbound QoS 2 ---------------------------------------------------------------------
@@ -432,12 +464,17 @@ export class Session implements Timed {
       s.subscriptions.set(sub.filter, sub);
       host.route(s, sub);
     }
-    for (const entry of stored.outgoing) {
+    for (const entry of stored.outgoing as Outgoing[]) {
       s.nextSeq = Math.max(s.nextSeq, entry.seq + 1);
+      entry.held = false;
       if (entry.packetId !== 0) {
         s.inflight ??= new Map();
         s.inflight.set(entry.packetId, entry);
-      } else s.enqueue(entry);
+      } else {
+        s.enqueue(entry);
+        // Ordered by age and bounded once every session is back (instance.restoreSessions).
+        host.backlog.adopt(s, entry);
+      }
     }
     for (const id of stored.incomingQos2) {
       s.incomingQos2 ??= new Set();

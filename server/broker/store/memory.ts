@@ -65,6 +65,13 @@ export class MemorySessionStore implements SessionStore {
     });
   }
 
+  saveOutgoingState(clientId: string, entry: StoredOutgoing): void {
+    const stored = this.records.get(clientId)?.outgoing.get(entry.seq);
+    if (!stored) return;
+    stored.packetId = entry.packetId;
+    stored.released = entry.released;
+  }
+
   deleteOutgoing(clientId: string, seq: number): void {
     this.records.get(clientId)?.outgoing.delete(seq);
   }

@@ -58,6 +58,25 @@ export function sessionStoreContract(name: string, open: () => SessionStore, reo
       assert.equal(o.released, true);
     });
 
+    it('updates only the delivery state of a saved entry (saveOutgoingState)', () => {
+      const store = open();
+      store.saveSession({ clientId: 'c4', expiryInterval: 10, disconnectedAt: 0 });
+      const entry = { ...outgoing(3, 'queued'), subscriptionIds: [7] };
+      store.saveOutgoing('c4', entry);
+      entry.packetId = 12;
+      store.saveOutgoingState('c4', entry);
+      entry.released = true;
+      store.saveOutgoingState('c4', entry);
+      entry.packetId = 13; // not saved: the store kept its own copy
+      store.saveOutgoingState('c4', { ...outgoing(9, 'never saved'), packetId: 5 }); // no such entry: nothing happens
+      const [o, ...rest] = reload(store).find((s) => s.clientId === 'c4')!.outgoing;
+      assert.deepEqual(
+        [o.seq, o.message.payload.toString(), o.packetId, o.released, o.subscriptionIds],
+        [3, 'queued', 12, true, [7]],
+      );
+      assert.equal(rest.length, 0);
+    });
+
     it('updates and deletes', () => {
       const store = open();
       store.saveSession({ clientId: 'c3', expiryInterval: 10, disconnectedAt: 0 });

@@ -92,6 +92,7 @@ type Write =
       released: boolean;
       shareFilter: string | null;
     }
+  | { op: 'outgoingState'; clientId: string; seq: number; packetId: number; released: boolean }
   | { op: 'deleteOutgoing'; clientId: string; seq: number }
   | { op: 'incomingQos2'; clientId: string; packetId: number }
   | { op: 'deleteIncomingQos2'; clientId: string; packetId: number }
@@ -127,6 +128,7 @@ function prepareStatements(db: Database.Database) {
        ON CONFLICT (instance_id, client_id, seq) DO UPDATE SET message_key = excluded.message_key, qos = excluded.qos, retain = excluded.retain,
          subscription_ids = excluded.subscription_ids, packet_id = excluded.packet_id, released = excluded.released, share_filter = excluded.share_filter`,
     ),
+    updateOutgoingState: db.prepare('UPDATE outgoing SET packet_id = ?, released = ? WHERE instance_id = ? AND client_id = ? AND seq = ?'),
     deleteOutgoing: db.prepare('DELETE FROM outgoing WHERE instance_id = ? AND client_id = ? AND seq = ? RETURNING message_key').pluck(),
     insertIncomingQos2: db.prepare('INSERT OR IGNORE INTO incoming_qos2 (instance_id, client_id, packet_id) VALUES (?, ?, ?)'),
     deleteIncomingQos2: db.prepare('DELETE FROM incoming_qos2 WHERE instance_id = ? AND client_id = ? AND packet_id = ?'),
@@ -183,6 +185,9 @@ function applyWrites(s: Statements, instanceId: string, writes: readonly Write[]
           w.released ? 1 : 0,
           w.shareFilter,
         );
+        break;
+      case 'outgoingState':
+        s.updateOutgoingState.run(w.packetId, w.released ? 1 : 0, instanceId, w.clientId, w.seq);
         break;
       case 'deleteOutgoing': {
         const key = s.deleteOutgoing.get(instanceId, w.clientId, w.seq) as number | undefined;
@@ -508,6 +513,12 @@ class SqliteSessionStore implements SessionStore {
       released: entry.released,
       shareFilter: entry.shareFilter ?? null,
     });
+  }
+
+  saveOutgoingState(clientId: string, entry: StoredOutgoing): void {
+    if (!this.known.has(clientId)) return;
+    // No message row, no full upsert: the row exists (backlog delivery's hot path).
+    this.store.append({ op: 'outgoingState', clientId, seq: entry.seq, packetId: entry.packetId, released: entry.released });
   }
 
   deleteOutgoing(clientId: string, seq: number): void {

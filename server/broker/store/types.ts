@@ -68,6 +68,11 @@ export interface SessionStore {
   deleteSubscription(clientId: string, filter: string): void;
   /** Inserts or replaces by (clientId, seq). The store must copy what it keeps: the caller mutates its entry later. */
   saveOutgoing(clientId: string, entry: StoredOutgoing): void;
+  /**
+   * The entry was saved before and only its delivery state changed (packetId: sent; released:
+   * PUBREC received). A cheaper write than saveOutgoing: the message row is known to exist.
+   */
+  saveOutgoingState(clientId: string, entry: StoredOutgoing): void;
   deleteOutgoing(clientId: string, seq: number): void;
   saveIncomingQos2(clientId: string, packetId: number): void;
   deleteIncomingQos2(clientId: string, packetId: number): void;

@@ -18,7 +18,10 @@ export function handlePuback(conn: Connection, packet: IPubackPacket): void {
   const id = packetIdOf(packet);
   const session = conn.session!;
   // An unknown or non-QoS-1 id is ignored: it may be a late ack for an exchange already done.
-  if (session.isInflight(id, 1)) session.complete(id);
+  if (session.isInflight(id, 1)) {
+    conn.traceAck(session.inflightMessage(id)!, 1);
+    session.complete(id);
+  }
 }
 
 export function handlePubrec(conn: Connection, packet: IPubrecPacket): void {
@@ -37,5 +40,8 @@ export function handlePubrel(conn: Connection, packet: IPubrelPacket): void {
 export function handlePubcomp(conn: Connection, packet: IPubcompPacket): void {
   const id = packetIdOf(packet);
   const session = conn.session!;
-  if (session.isInflight(id, 2)) session.complete(id);
+  if (session.isInflight(id, 2)) {
+    conn.traceAck(session.inflightMessage(id)!, 2);
+    session.complete(id);
+  }
 }

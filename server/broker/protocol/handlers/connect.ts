@@ -9,7 +9,9 @@ import { compactPayload, passThroughProperties, type NewMessage } from '../../me
 import type { AuthDecision, ConnectRefusal } from '../../policy/policy';
 import { isValidTopicName, levelCount } from '../../routing/topics';
 import { Session } from '../../session/session';
+import { DeviceKind } from '../../../telemetry/kinds';
 import { ConnState, type Connection } from '../connection';
+import type { EndReason } from '../end-reasons';
 import { connackCodeV4, RC } from '../reason-codes';
 
 const REFUSAL_REASON: Record<ConnectRefusal, number> = {
@@ -19,6 +21,16 @@ const REFUSAL_REASON: Record<ConnectRefusal, number> = {
   'server-unavailable': RC.serverUnavailable,
   banned: RC.banned,
   'quota-exceeded': RC.quotaExceeded,
+};
+
+/** The device trace's words for each refusal (end-reasons.ts). */
+const REFUSAL_END: Record<ConnectRefusal, EndReason> = {
+  'bad-credentials': 'not authorized',
+  'not-authorized': 'not authorized',
+  'identifier-rejected': 'invalid param',
+  'server-unavailable': 'invalid param',
+  banned: 'not authorized',
+  'quota-exceeded': 'quota exceeded',
 };
 
 /** What CONNECT asked for, validated, carried across an asynchronous authentication. */
@@ -35,6 +47,7 @@ interface ConnectRequestState {
 export function handleConnect(conn: Connection, packet: IConnectPacket): void {
   const version = packet.protocolVersion ?? 4;
   conn.protocolVersion = version;
+  conn.clientId = packet.clientId ?? ''; // so that the device trace shows a refusal under the ID the client asked for
   const settings = conn.instance.settings;
 
   // [MQTT-3.1.2-1] the protocol name goes with the level: MQIsdp for 3.1, MQTT after.
@@ -64,8 +77,15 @@ export function handleConnect(conn: Connection, packet: IConnectPacket): void {
     if (!isValidTopicName(will.topic) || levelCount(will.topic) > settings.maxTopicLevels) {
       return version === 5 ? refuse(conn, RC.topicNameInvalid) : malformed(conn);
     }
+    if (settings.maxTopicLength > 0 && will.topic.length > settings.maxTopicLength) {
+      return version === 5 ? refuse(conn, RC.topicNameInvalid) : malformed(conn);
+    }
     if (will.retain && !settings.retainAvailable) return refuse(conn, RC.retainNotSupported);
     const payload = typeof will.payload === 'string' ? Buffer.from(will.payload) : will.payload;
+    // The instance's payload limit holds for wills too (3.1.1: CONNACK 3, MQTT 5: 0x95).
+    if (settings.maxPayloadBytes > 0 && payload.length > settings.maxPayloadBytes) {
+      return refuse(conn, RC.packetTooLarge, 'quota exceeded');
+    }
     if (will.properties?.payloadFormatIndicator && !isUtf8(payload)) {
       return refuse(conn, RC.payloadFormatInvalid);
     }
@@ -156,16 +176,23 @@ export function handleConnect(conn: Connection, packet: IConnectPacket): void {
 function finishConnect(conn: Connection, request: ConnectRequestState, decision: AuthDecision): void {
   if (conn.state >= ConnState.Closing) return; // the socket went away while we waited
   conn.state = ConnState.New;
-  if (!decision.ok) return refuse(conn, REFUSAL_REASON[decision.reason]);
+  if (!decision.ok) return refuse(conn, REFUSAL_REASON[decision.reason], REFUSAL_END[decision.reason]);
   const instance = conn.instance;
+  conn.grant = decision.grant ?? null;
   const will = conn.will;
   if (will && !instance.policy.authorizePublish(conn, will.topic, will.qos, will.retain)) {
-    return refuse(conn, RC.notAuthorized);
+    return refuse(conn, RC.notAuthorized, 'topic auth failed');
   }
 
-  // [MQTT-3.1.4-3] a connection with the same client ID is taken over.
+  // [MQTT-3.1.4-3] a connection with the same client ID is taken over; one that does not
+  // replace another counts against the instance's connection limit.
   const clientId = request.clientId;
-  instance.sessions.get(clientId)?.link?.takeOver();
+  const previous = instance.sessions.get(clientId)?.link;
+  const maxConnections = instance.settings.maxConnections;
+  if (!previous && maxConnections > 0 && instance.connectedCount >= maxConnections) {
+    return refuse(conn, RC.quotaExceeded, 'quota exceeded');
+  }
+  previous?.takeOver();
 
   let session = instance.sessions.get(clientId);
   if (session && request.cleanStart) {
@@ -180,8 +207,12 @@ function finishConnect(conn: Connection, request: ConnectRequestState, decision:
   }
 
   conn.session = session;
+  instance.connectedCount++; // until the connection releases the session
   conn.state = ConnState.Connected;
   conn.keepAliveMs = request.keepAlive * 1000;
+  conn.connectedAt = Date.now();
+  if (sessionPresent) conn.offlineBefore = conn.connectedAt;
+  conn.traceDevice(DeviceKind.connect, 'accepted');
   session.attach(conn);
 
   const connack: IConnackPacket = { cmd: 'connack', sessionPresent };
@@ -191,6 +222,7 @@ function finishConnect(conn: Connection, request: ConnectRequestState, decision:
   } else connack.returnCode = 0;
   conn.writePacket(connack);
   conn.startKeepAlive();
+  instance.policy.connected?.(conn);
   session.resume();
 }
 
@@ -207,8 +239,10 @@ function connackProperties(conn: Connection, request: ConnectRequestState): ICon
 }
 
 /** CONNACK with a failure code, then close [MQTT-3.2.2-5]. */
-function refuse(conn: Connection, reason: number): void {
+function refuse(conn: Connection, reason: number, endReason: EndReason = 'invalid param'): void {
   conn.will = null;
+  conn.endReason ??= endReason;
+  conn.traceDevice(DeviceKind.connect, conn.endReason);
   if (conn.protocolVersion === 5) conn.writePacket({ cmd: 'connack', sessionPresent: false, reasonCode: reason });
   else conn.writePacket({ cmd: 'connack', sessionPresent: false, returnCode: connackCodeV4(reason) });
   conn.endAfterOutput();
@@ -217,5 +251,7 @@ function refuse(conn: Connection, reason: number): void {
 /** A CONNECT that breaks the rules outright: close without CONNACK. */
 function malformed(conn: Connection): void {
   conn.will = null;
+  conn.endReason ??= 'invalid param';
+  conn.traceDevice(DeviceKind.connect, conn.endReason);
   conn.endAfterOutput();
 }

@@ -3,6 +3,7 @@
  * 0x04 (disconnect with will). MQTT 5 may change the session expiry here, but not from 0.
  */
 import type { IDisconnectPacket } from 'mqtt-packet';
+import { DeviceKind } from '../../../telemetry/kinds';
 import { ConnState, type Connection } from '../connection';
 import { ProtocolViolation, RC } from '../reason-codes';
 
@@ -20,5 +21,9 @@ export function handleDisconnect(conn: Connection, packet: IDisconnectPacket): v
     if (packet.length !== 0) throw new ProtocolViolation(RC.malformedPacket, 'DISCONNECT with a body');
     conn.disconnectedCleanly = true;
   }
-  if (conn.state === ConnState.Connected) conn.endAfterOutput();
+  if (conn.state === ConnState.Connected) {
+    conn.endReason ??= 'disconnected by client';
+    conn.traceDevice(DeviceKind.disconnect, 'disconnected by client');
+    conn.endAfterOutput();
+  }
 }

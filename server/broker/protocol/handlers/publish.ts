@@ -42,6 +42,12 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   if (!isValidTopicName(topic) || levelCount(topic) > settings.maxTopicLevels) {
     throw new ProtocolViolation(RC.topicNameInvalid, 'invalid topic name');
   }
+  // The instance's topic length limit: MQTT 5 QoS 1/2 get PUBACK/PUBREC 0x90; otherwise closed.
+  if (settings.maxTopicLength > 0 && topic.length > settings.maxTopicLength) {
+    if (v5 && qos > 0) return acknowledge(conn, qos, packetId, RC.topicNameInvalid);
+    conn.endReason ??= 'invalid param';
+    throw new ProtocolViolation(RC.topicNameInvalid, `topic longer than ${settings.maxTopicLength} characters`);
+  }
   if (packet.retain && !settings.retainAvailable) throw new ProtocolViolation(RC.retainNotSupported, 'retain not supported');
 
   // A resent QoS 2 PUBLISH whose first copy was already accepted: acknowledge again, do not route.
@@ -54,14 +60,31 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
   }
 
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  // The instance's payload limit: refused, never dropped silently. MQTT 5 QoS 1/2: PUBACK/PUBREC
+  // 0x97 (Quota exceeded, the connection stays); MQTT 5 QoS 0: DISCONNECT 0x95; 3.1.1: closed.
+  if (settings.maxPayloadBytes > 0 && payload.length > settings.maxPayloadBytes) {
+    if (v5 && qos > 0) return acknowledge(conn, qos, packetId, RC.quotaExceeded);
+    conn.endReason ??= 'quota exceeded';
+    throw new ProtocolViolation(RC.packetTooLarge, `payload larger than ${settings.maxPayloadBytes} bytes`);
+  }
   if (v5 && props?.payloadFormatIndicator && !isUtf8(payload)) {
     if (qos === 0) throw new ProtocolViolation(RC.payloadFormatInvalid, 'payload is not UTF-8');
     return acknowledge(conn, qos, packetId, RC.payloadFormatInvalid);
   }
 
+  // A message for the policy itself (token mode's `$SYS/uploadToken`): acknowledged, not routed.
+  if (topic.charCodeAt(0) === 0x24 /* $ */ && instance.policy.systemPublish?.(conn, topic, payload) === true) {
+    if (qos === 2) session.addIncomingQos2(packetId);
+    if (qos > 0) acknowledge(conn, qos, packetId, RC.success);
+    return;
+  }
+
   if (!instance.policy.authorizePublish(conn, topic, qos, packet.retain)) {
     // The product closes 3.1.1 publishers that publish outside their grant; MQTT 5 gets a reason code.
-    if (!v5) throw new ProtocolViolation(RC.notAuthorized, 'publish not authorized');
+    if (!v5) {
+      conn.endReason ??= 'topic auth failed';
+      throw new ProtocolViolation(RC.notAuthorized, 'publish not authorized');
+    }
     if (qos > 0) acknowledge(conn, qos, packetId, RC.notAuthorized);
     return;
   }

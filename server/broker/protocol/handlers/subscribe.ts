@@ -5,6 +5,7 @@
  */
 import type { ISubscribePacket, QoS } from 'mqtt-packet';
 import { isValidTopicFilter, levelCount, parseSharedFilter } from '../../routing/topics';
+import type { BrokerInstance } from '../../instance';
 import type { Subscription } from '../../session/session';
 import type { Connection } from '../connection';
 import { ProtocolViolation, RC } from '../reason-codes';
@@ -31,18 +32,29 @@ export function handleSubscribe(conn: Connection, packet: ISubscribePacket): voi
 
   const codes: number[] = [];
   const replay: Subscription[] = [];
+  // The instance-wide subscription limit: counted once per packet, then kept up to date here.
+  let instanceTotal = settings.maxSubscriptions > 0 ? subscriptionTotal(instance) : 0;
   const failure = (reason: number) => codes.push(v5 ? reason : 0x80);
   for (const request of packet.subscriptions) {
     const filter = request.topic;
     const shared = parseSharedFilter(filter);
     if (shared && v5 && request.nl) throw new ProtocolViolation(RC.protocolError, 'no local on a shared subscription');
     const matchFilter = shared ? shared.filter : filter;
-    if ((shared && shared.group === '') || !isValidTopicFilter(matchFilter) || levelCount(matchFilter) > settings.maxTopicLevels) {
+    if (
+      (shared && shared.group === '') ||
+      !isValidTopicFilter(matchFilter) ||
+      levelCount(matchFilter) > settings.maxTopicLevels ||
+      (settings.maxTopicLength > 0 && matchFilter.length > settings.maxTopicLength)
+    ) {
       failure(RC.topicFilterInvalid);
       continue;
     }
     const exists = session.subscriptions?.has(filter) ?? false;
     if (!exists && settings.maxSubscriptionsPerClient > 0 && session.subscriptionCount >= settings.maxSubscriptionsPerClient) {
+      failure(RC.quotaExceeded);
+      continue;
+    }
+    if (!exists && settings.maxSubscriptions > 0 && instanceTotal >= settings.maxSubscriptions) {
       failure(RC.quotaExceeded);
       continue;
     }
@@ -60,6 +72,7 @@ export function handleSubscribe(conn: Connection, packet: ISubscribePacket): voi
       subscriptionId,
     };
     const isNew = session.subscribe(sub);
+    if (isNew) instanceTotal++;
     codes.push(sub.qos);
     // Retain handling: 0 always, 1 only for a new subscription, 2 never [MQTT-3.3.1-9..11].
     // A shared subscription gets no retained messages.
@@ -75,4 +88,11 @@ export function handleSubscribe(conn: Connection, packet: ISubscribePacket): voi
       session.deliver(message, (message.qos < sub.qos ? message.qos : sub.qos) as QoS, true, ids);
     });
   }
+}
+
+/** Subscriptions of every client of the instance: a shared group is one router entry for all its members. */
+function subscriptionTotal(instance: BrokerInstance): number {
+  let total = instance.router.size;
+  for (const group of instance.sharedGroups.values()) total += group.size - 1;
+  return total;
 }

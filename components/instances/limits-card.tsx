@@ -1,0 +1,166 @@
+'use client';
+/**
+ * The instance limits (PRODUCT.md section 4) on the Basic information tab: shown, and edited
+ * in place with inline validation; the broker applies a change within a second. The payload
+ * limit is stored in bytes and shown in KB.
+ */
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Pencil } from 'lucide-react';
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { toast } from 'sonner';
+import { useFormat } from '@/components/format';
+import { useFormErrors, validate } from '@/components/forms';
+import { useI18n } from '@/components/i18n';
+import { Button } from '@/components/ui/button';
+import { Card } from '@/components/ui/card';
+import { FormAlert, FormField, Input } from '@/components/ui/form-field';
+import type { Instance } from '@/db/schema';
+import { INSTANCE_LIMIT_FIELDS, instanceUpdateSchema, type InstanceLimit } from '@/lib/schemas';
+import { useTRPC } from '@/lib/trpc/client';
+
+/** Form text → number; empty is not 0 but invalid. KB must be whole. */
+const toNumber = (v: string) => (v.trim() === '' ? Number.NaN : Number(v));
+const kbToBytes = (v: string) => {
+  const kb = toNumber(v);
+  return Number.isInteger(kb) ? kb * 1024 : Number.NaN;
+};
+
+const LABEL: Record<InstanceLimit, string> = {
+  maxTopicLength: 'limits.maxTopicLength',
+  maxPayloadBytes: 'limits.maxPayloadKb',
+  maxSubscriptionsPerClient: 'limits.maxSubscriptionsPerClient',
+  offlineRetentionHours: 'limits.offlineRetentionHours',
+  offlineStoreLimit: 'limits.offlineStoreLimit',
+};
+
+const ID: Record<InstanceLimit, string> = {
+  maxTopicLength: 'limit-max-topic-length',
+  maxPayloadBytes: 'limit-max-payload-kb',
+  maxSubscriptionsPerClient: 'limit-max-subscriptions-per-client',
+  offlineRetentionHours: 'limit-offline-retention-hours',
+  offlineStoreLimit: 'limit-offline-store-limit',
+};
+
+/** What the form shows for a stored value (KB for the payload). */
+const shown = (instance: Instance, field: InstanceLimit) =>
+  String(field === 'maxPayloadBytes' ? instance.maxPayloadBytes / 1024 : instance[field]);
+
+export function LimitsCard({ instance }: { instance: Instance }) {
+  const { t } = useI18n();
+  const fmt = useFormat();
+  const [editing, setEditing] = useState(false);
+
+  const value: Record<InstanceLimit, string> = {
+    maxTopicLength: t('limits.maxTopicLength.value', { n: fmt.number(instance.maxTopicLength) }),
+    maxPayloadBytes: t('limits.maxPayload.value', { n: fmt.number(instance.maxPayloadBytes / 1024) }),
+    maxSubscriptionsPerClient: t('limits.maxSubscriptionsPerClient.value', { n: fmt.number(instance.maxSubscriptionsPerClient) }),
+    offlineRetentionHours: t('limits.offlineRetentionHours.value', { n: fmt.number(instance.offlineRetentionHours) }),
+    offlineStoreLimit: t('limits.offlineStoreLimit.value', { n: fmt.number(instance.offlineStoreLimit) }),
+  };
+
+  return (
+    <Card
+      title={t('limits.title')}
+      description={t('limits.description')}
+      actions={
+        !editing && (
+          <Button size="sm" onClick={() => setEditing(true)} aria-label={`${t('common.edit')}: ${t('limits.title')}`}>
+            <Pencil aria-hidden="true" className="size-3.5" />
+            {t('common.edit')}
+          </Button>
+        )
+      }
+    >
+      {editing ? (
+        <LimitsForm instance={instance} onDone={() => setEditing(false)} />
+      ) : (
+        <dl className="grid gap-x-8 gap-y-4 text-sm sm:grid-cols-2 lg:grid-cols-3" data-testid="instance-limits">
+          {INSTANCE_LIMIT_FIELDS.map((field) => (
+            <Item key={field} label={t(LABEL[field])}>
+              {value[field]}
+            </Item>
+          ))}
+        </dl>
+      )}
+    </Card>
+  );
+}
+
+function Item({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="min-w-0">
+      <dt className="text-xs text-slate-500">{label}</dt>
+      <dd className="mt-1 text-slate-900">{children}</dd>
+    </div>
+  );
+}
+
+function LimitsForm({ instance, onDone }: { instance: Instance; onDone: () => void }) {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [values, setValues] = useState<Record<InstanceLimit, string>>(
+    () => Object.fromEntries(INSTANCE_LIMIT_FIELDS.map((f) => [f, shown(instance, f)])) as Record<InstanceLimit, string>,
+  );
+  const form = useFormErrors(INSTANCE_LIMIT_FIELDS);
+
+  const update = useMutation(
+    trpc.instances.update.mutationOptions({
+      onSuccess: async (updated) => {
+        queryClient.setQueryData(trpc.instances.get.queryKey({ id: instance.id }), updated);
+        await queryClient.invalidateQueries({ queryKey: trpc.instances.list.queryKey() });
+        toast.success(t('limits.success', { name: updated.name }));
+        onDone();
+      },
+      onError: (err) => form.fromServer(err),
+    }),
+  );
+
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    const input = {
+      id: instance.id,
+      maxTopicLength: toNumber(values.maxTopicLength),
+      maxPayloadBytes: kbToBytes(values.maxPayloadBytes),
+      maxSubscriptionsPerClient: toNumber(values.maxSubscriptionsPerClient),
+      offlineRetentionHours: toNumber(values.offlineRetentionHours),
+      offlineStoreLimit: toNumber(values.offlineStoreLimit),
+    };
+    const r = validate(instanceUpdateSchema, input);
+    if (!r.ok) return form.setErrors(r.errors);
+    form.clear();
+    update.mutate(r.data);
+  }
+
+  return (
+    <form id={form.formId} noValidate onSubmit={onSubmit} className="max-w-3xl space-y-4">
+      <div className="grid gap-4 sm:grid-cols-2">
+        {INSTANCE_LIMIT_FIELDS.map((field) => (
+          <FormField key={field} id={ID[field]} label={t(LABEL[field])} hint={t(`${LABEL[field]}.hint`)} error={form.message(field)}>
+            {(p) => (
+              <Input
+                {...p}
+                className="max-w-40"
+                inputMode="numeric"
+                value={values[field]}
+                onChange={(e) => {
+                  setValues((v) => ({ ...v, [field]: e.target.value }));
+                  form.clear(field);
+                }}
+              />
+            )}
+          </FormField>
+        ))}
+      </div>
+      {form.formError && <FormAlert>{form.formError}</FormAlert>}
+      <div className="flex gap-2">
+        <Button type="submit" variant="primary" pending={update.isPending}>
+          {t('common.save')}
+        </Button>
+        <Button onClick={onDone} disabled={update.isPending}>
+          {t('common.cancel')}
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,49 @@
+'use client';
+/**
+ * The instance's live counters as the broker reports them (control method `stats`), polled
+ * every few seconds. Counters the broker does not report (an older broker) are not shown.
+ */
+import { useQuery } from '@tanstack/react-query';
+import { useFormat } from '@/components/format';
+import { useI18n } from '@/components/i18n';
+import { Card } from '@/components/ui/card';
+import { LoadingState } from '@/components/ui/states';
+import { useTRPC } from '@/lib/trpc/client';
+
+const COUNTERS = [
+  'connections',
+  'received',
+  'sent',
+  'delivered',
+  'dropped',
+  'throttled',
+  'offlineQueued',
+  'offlineDropped',
+  'offlineExpired',
+] as const;
+
+export function StatsCard({ instanceId }: { instanceId: string }) {
+  const { t } = useI18n();
+  const fmt = useFormat();
+  const trpc = useTRPC();
+  const stats = useQuery(trpc.broker.stats.queryOptions({ instanceId }, { refetchInterval: 3000 }));
+
+  return (
+    <Card title={t('stats.title')} description={t('stats.description')}>
+      {stats.isPending ? (
+        <LoadingState variant="card" rows={2} />
+      ) : !stats.data ? (
+        <p className="text-sm text-slate-600">{t('stats.unavailable')}</p>
+      ) : (
+        <dl className="grid gap-x-8 gap-y-4 text-sm sm:grid-cols-3 lg:grid-cols-5" data-testid="instance-stats">
+          {COUNTERS.filter((c) => typeof stats.data?.[c] === 'number').map((c) => (
+            <div key={c} data-testid={`stat-${c}`}>
+              <dt className="text-xs text-slate-500">{t(`stats.${c}`)}</dt>
+              <dd className="mt-1 text-lg font-semibold text-slate-900 tabular-nums">{fmt.number(stats.data![c]!)}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+    </Card>
+  );
+}
