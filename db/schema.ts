@@ -186,6 +186,59 @@ export const tokens = sqliteTable(
   (t) => [index('tokens_instance_idx').on(t.instanceId)],
 );
 
+/**
+ * Apache RocketMQ 5 clusters the rules talk to, through the cluster's gRPC proxy. The
+ * optional AccessKey secret is sealed like the console's own AccessKey secrets.
+ */
+export const rocketmqClusters = sqliteTable(
+  'rocketmq_clusters',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    /** Proxy endpoints, `host:port` joined with `;`. */
+    endpoints: text('endpoints').notNull(),
+    namespace: text('namespace').notNull().default(''),
+    accessKey: text('access_key'),
+    secretEncrypted: text('secret_encrypted'),
+    description: text('description').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('rocketmq_clusters_name_unique').on(t.name)],
+);
+
+/**
+ * Rules (PRODUCT.md §6) of an instance. `source` and `target` depend on the type:
+ * - outflow: source = a parent topic of the instance, target = a RocketMQ topic;
+ * - inflow: source = a RocketMQ topic, target = a parent topic of the instance;
+ * - status: source = a Group ID of the instance, target = a RocketMQ topic.
+ * One rule of each type per source resource; at most 100 per instance.
+ */
+export const rules = sqliteTable(
+  'rules',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    /** The user's rule ID: 3-64 chars `[A-Za-z0-9_-]` with a letter or digit, immutable. */
+    ruleId: text('rule_id').notNull(),
+    description: text('description').notNull().default(''),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    type: text('type', { enum: ['inflow', 'outflow', 'status'] }).notNull(),
+    source: text('source').notNull(),
+    target: text('target').notNull(),
+    clusterId: integer('cluster_id')
+      .notNull()
+      .references(() => rocketmqClusters.id, { onDelete: 'restrict' }),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('rules_instance_rule_id_unique').on(t.instanceId, t.ruleId),
+    uniqueIndex('rules_instance_type_source_unique').on(t.instanceId, t.type, t.source),
+  ],
+);
+
 /** Console-wide settings (key/value), e.g. the host name shown in endpoint URLs. */
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
@@ -199,3 +252,5 @@ export type TopicPermission = typeof topicPermissions.$inferSelect;
 export type AccessKeyRow = typeof accessKeys.$inferSelect;
 export type DeviceCredentialRow = typeof deviceCredentials.$inferSelect;
 export type TokenRow = typeof tokens.$inferSelect;
+export type RocketmqClusterRow = typeof rocketmqClusters.$inferSelect;
+export type RuleRow = typeof rules.$inferSelect;
