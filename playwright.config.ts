@@ -49,6 +49,8 @@ export default defineConfig({
       MAGPIE_CONSOLE_BIND: '127.0.0.1',
       MAGPIE_PUBLIC_HOST: 'mqtt.e2e.test',
       MAGPIE_BROKER_BIND: '127.0.0.1',
+      // Statistics samples every second, so the Statistics tab has lines to draw within seconds.
+      MAGPIE_TELEMETRY_SAMPLE_MS: '1000',
     },
   },
 });

@@ -33,6 +33,9 @@ const messageColumns = () => ({
   expiresAt: integer('expires_at').notNull(),
   publisher: text('publisher'),
   createdAt: integer('created_at').notNull(),
+  /** The publisher's MQTT version (0 = the broker) and clean-session flag, as rules report them. */
+  protocolVersion: integer('protocol_version').notNull().default(0),
+  cleanSession: integer('clean_session', { mode: 'boolean' }).notNull().default(false),
 });
 
 export const brokerSessions = sqliteTable(

@@ -6,15 +6,14 @@
  *
  * Sized for tens of millions of events: rows are integers only (times in epoch ms, kinds as
  * small integers — server/telemetry/kinds.ts), and instance IDs, client IDs and topics are
- * stored once in `names` and referred to by key. Every query the trace and statistics pages
- * make is a range scan of one index below. Rows are appended in time order (batch by batch: a
- * batch of message events goes in sorted by client), so retention
- * deletes from the start of each table by rowid (no index on time alone is needed).
+ * stored once in `names` and referred to by key. The tables below are small (device events,
+ * samples, counts); each query on them is a range scan of one index. Their rows are appended in
+ * time order, so retention deletes from the start of each table by rowid (no index on time
+ * alone is needed).
  *
  * Changing this file: run `npm run db:generate` and commit what it writes to
  * db/telemetry-migrations.
  */
-import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** Facts about this data directory; `node_id`: the 16 hex digits that start every message ID. */
@@ -33,38 +32,11 @@ export const telemetryNames = sqliteTable(
   (t) => [uniqueIndex('names_name_idx').on(t.name)],
 );
 
-/** Message trace: one row per origin (pub_mqtt, ServerSend, pub_mq), delivery (sub, push_offline) or ack. */
-export const messageEvents = sqliteTable(
-  'message_events',
-  {
-    id: integer('id').primaryKey(),
-    time: integer('time').notNull(),
-    kind: integer('kind').notNull(),
-    instanceKey: integer('instance_key').notNull(),
-    /** Message.id (server/broker/message.ts); the 32-hex-digit ID is the node ID followed by it in hex. */
-    messageId: integer('message_id').notNull(),
-    /** The publisher for origins, the receiver for deliveries and acks. */
-    clientKey: integer('client_key').notNull(),
-    topicKey: integer('topic_key').notNull(),
-    qos: integer('qos').notNull(),
-    /**
-     * Deliveries: when the client acknowledged it, if that happened before the delivery was
-     * written (the usual case: the writer folds the ack into the row); 0 otherwise, and then a
-     * separate `ack` row may follow. Costs nothing when 0 (SQLite stores 0 in the row header).
-     */
-    ackedAt: integer('acked_at').notNull().default(0),
-  },
-  (t) => [
-    // Trace by message ID; with the client, an ack is found for a delivery in one seek.
-    index('message_events_message_idx').on(t.messageId, t.clientKey),
-    // Partial indexes: each index entry costs the writer an insert at a random place (the append-
-    // only ones above are cheap), so these hold only what their queries need. A client's history:
-    // everything but acks (queries say `kind <> 6`). A topic's messages: their origins only
-    // (`kind < 4`); the deliveries of each are found by message ID.
-    index('message_events_client_idx').on(t.instanceKey, t.clientKey, t.time).where(sql`kind <> 6`),
-    index('message_events_topic_idx').on(t.instanceKey, t.topicKey, t.time).where(sql`kind < 4`),
-  ],
-);
+/*
+ * The message trace (origins, deliveries, acks) is not here: it lives in one set of tables per
+ * day, created and dropped at run time — see server/telemetry/partitions.ts. (Migration 0001
+ * drops the single `message_events` table of 0000.)
+ */
 
 /** Device trace: connect (accepted or refused), disconnect (DISCONNECT received), close (socket ended). */
 export const deviceEvents = sqliteTable(

@@ -5,7 +5,7 @@
  * Error messages are i18n keys (see lib/i18n); `describeIssue` turns them into text.
  */
 import { z } from 'zod';
-import { isValidTopicFilter } from '@/server/broker/routing/topics';
+import { isValidTopicFilter, isValidTopicName } from '@/server/broker/routing/topics';
 
 export const SPEC_MAX_CONNECTIONS = [100, 1000, 5000, 10000, 20000, 50000, 100000] as const;
 export const SPEC_MAX_TPS = [100, 500, 1000, 3000, 5000, 10000, 20000] as const;
@@ -217,6 +217,108 @@ export function testMessageTopic(topic: string, subtopic: string): string {
   return subtopic.startsWith('/') ? `${topic}${subtopic}` : `${topic}/${subtopic}`;
 }
 
+/**
+ * Message and device traces (PRODUCT.md §7). Times are epoch ms; a query covers at most 7 days
+ * of messages or 1 day of device events (the original's limit). Range errors are reported on
+ * the pseudo-field `range`, which the console shows under its time range picker.
+ */
+export const MESSAGE_TRACE_MAX_RANGE_MS = 7 * 24 * 3600_000;
+export const DEVICE_TRACE_MAX_RANGE_MS = 24 * 3600_000;
+export const TRACE_PAGE_SIZE = 50;
+export const TRACE_PAGE_SIZE_MAX = 200;
+
+/** A message ID as the broker issues them: 32 hex digits (any case). */
+export const messageIdSchema = z
+  .string({ error: 'v.trace.messageId' })
+  .trim()
+  .regex(/^[0-9a-fA-F]{32}$/, { message: 'v.trace.messageId' })
+  .transform((v) => v.toLowerCase());
+
+/** Any client ID the broker may have seen (open-mode instances accept any). */
+export const traceClientIdSchema = requiredString()
+  .trim()
+  .min(1, { message: 'v.required' })
+  .max(1024, { message: 'v.trace.clientId' });
+
+/** An exact topic name (the trace stores topic names, so filters cannot match). */
+export const traceTopicSchema = requiredString()
+  .min(1, { message: 'v.required' })
+  .max(1024, { message: 'v.trace.topic' })
+  .refine((v) => !/[+#\u0000]/.test(v), { message: 'v.trace.topic' });
+
+const epochMs = z.coerce.number({ error: 'v.trace.time' }).int({ message: 'v.trace.time' }).min(0, { message: 'v.trace.time' });
+
+/** Where the next page starts: rows older than `before`, skipping the `skip` rows at exactly `before` already shown. */
+export const traceCursorSchema = z.object({
+  before: epochMs,
+  // At most what the reader answers at once (1000 rows); trace-queries.ts moves on beyond that.
+  skip: z.number().int().min(0).max(1000),
+});
+export type TraceCursor = z.infer<typeof traceCursorSchema>;
+
+function rangeRule(maxMs: number, tooLong: string) {
+  return (v: { from: number; to: number }, ctx: z.RefinementCtx) => {
+    if (v.from > v.to) ctx.addIssue({ code: 'custom', path: ['range'], message: 'v.trace.rangeOrder' });
+    else if (v.to - v.from > maxMs) ctx.addIssue({ code: 'custom', path: ['range'], message: tooLong });
+  };
+}
+
+const pagedRange = {
+  instanceId: instanceIdSchema,
+  from: epochMs,
+  to: epochMs,
+  cursor: traceCursorSchema.optional(),
+  pageSize: z.number().int().min(1).max(TRACE_PAGE_SIZE_MAX).default(TRACE_PAGE_SIZE),
+};
+
+export const messageTraceSchema = z.object({ instanceId: instanceIdSchema, messageId: messageIdSchema });
+
+export const clientMessagesSchema = z
+  .object({ ...pagedRange, clientId: traceClientIdSchema })
+  .superRefine(rangeRule(MESSAGE_TRACE_MAX_RANGE_MS, 'v.trace.rangeTooLong'));
+export type ClientMessagesInput = z.input<typeof clientMessagesSchema>;
+
+export const topicMessagesSchema = z
+  .object({ ...pagedRange, topic: traceTopicSchema })
+  .superRefine(rangeRule(MESSAGE_TRACE_MAX_RANGE_MS, 'v.trace.rangeTooLong'));
+export type TopicMessagesInput = z.input<typeof topicMessagesSchema>;
+
+/** The device ID part of `<GroupID>@@@<DeviceID>`: printable, none of ` / : , % @`. */
+export const deviceIdSchema = requiredString()
+  .trim()
+  .min(1, { message: 'v.required' })
+  .max(CLIENT_ID_MAX, { message: 'v.clientId.length' })
+  .regex(/^[\x21-\x7e]+$/, { message: 'v.trace.deviceId' })
+  .refine((v) => !/[/:,%@]/.test(v), { message: 'v.trace.deviceId' });
+
+/**
+ * Device trace: a full client ID, or a Group ID and a device ID (joined with `@@@`). With both,
+ * the client ID wins.
+ */
+export const deviceTraceSchema = z
+  .object({
+    ...pagedRange,
+    clientId: z.string().trim().max(1024, { message: 'v.trace.clientId' }).optional(),
+    groupId: z.string().trim().optional(),
+    deviceId: z.string().trim().optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (!v.clientId) {
+      const group = groupNameSchema.safeParse(v.groupId ?? '');
+      if (!group.success) ctx.addIssue({ code: 'custom', path: ['groupId'], message: v.groupId ? group.error.issues[0]!.message : 'v.required' });
+      const device = deviceIdSchema.safeParse(v.deviceId ?? '');
+      if (!device.success) ctx.addIssue({ code: 'custom', path: ['deviceId'], message: device.error.issues[0]!.message });
+      if (group.success && device.success && `${group.data}@@@${device.data}`.length > CLIENT_ID_MAX)
+        ctx.addIssue({ code: 'custom', path: ['deviceId'], message: 'v.clientId.length' });
+    }
+    rangeRule(DEVICE_TRACE_MAX_RANGE_MS, 'v.trace.deviceRangeTooLong')(v, ctx);
+  })
+  .transform(({ groupId, deviceId, clientId, ...rest }) => ({
+    ...rest,
+    clientId: clientId || `${groupId!.trim()}@@@${deviceId!.trim()}`,
+  }));
+export type DeviceTraceInput = z.input<typeof deviceTraceSchema>;
+
 export const PERMISSION_FILTER_MAX = 256;
 export const PERMISSION_ACTIONS = ['publish', 'subscribe', 'both'] as const;
 export const PERMISSION_EFFECTS = ['allow', 'deny'] as const;
@@ -278,6 +380,55 @@ export const publicHostSchema = requiredString()
     message: 'v.host.format',
   });
 
+/**
+ * Client lookup (PRODUCT.md §8). A looked-up client ID is any one a client could be online
+ * with: open-mode instances accept more than the product's `<GroupID>@@@<DeviceID>`, so only
+ * emptiness, length and control characters are refused. Not trimmed.
+ */
+export const LOOKUP_CLIENT_ID_MAX = 1024;
+export const LOOKUP_PAGE_MAX = 100;
+export const lookupClientIdSchema = requiredString()
+  .min(1, { message: 'v.required' })
+  .max(LOOKUP_CLIENT_ID_MAX, { message: 'v.lookup.clientId' })
+  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { message: 'v.lookup.clientId' });
+const pageFields = {
+  offset: z.number({ error: 'v.lookup.page' }).int({ message: 'v.lookup.page' }).min(0, { message: 'v.lookup.page' }).default(0),
+  limit: z
+    .number({ error: 'v.lookup.page' })
+    .int({ message: 'v.lookup.page' })
+    .min(1, { message: 'v.lookup.page' })
+    .max(LOOKUP_PAGE_MAX, { message: 'v.lookup.page' })
+    .default(20),
+};
+export const clientLookupSchema = z.object({ instanceId: instanceIdSchema, clientId: lookupClientIdSchema });
+export const groupLookupSchema = z.object({ instanceId: instanceIdSchema, groupId: groupNameSchema, ...pageFields });
+export const topicLookupSchema = z.object({
+  instanceId: instanceIdSchema,
+  topic: requiredString()
+    .min(1, { message: 'v.required' })
+    .max(LOOKUP_CLIENT_ID_MAX, { message: 'v.lookup.topic' })
+    .refine((v) => isValidTopicName(v), { message: 'v.lookup.topic' }),
+  ...pageFields,
+});
+export type GroupLookupInput = z.input<typeof groupLookupSchema>;
+export type TopicLookupInput = z.input<typeof topicLookupSchema>;
+
+/** The statistics tab's time ranges (as the original console's). */
+export const STATISTICS_RANGES = ['1h', '3h', '12h', '1d', '7d'] as const;
+export type StatisticsRange = (typeof STATISTICS_RANGES)[number];
+export const statisticsQuerySchema = z.object({
+  instanceId: instanceIdSchema,
+  range: z.enum(STATISTICS_RANGES, { error: 'v.statistics.range' }),
+});
+
+/** Console setting: days the telemetry (message and device traces, statistics) is kept. */
+export const TELEMETRY_RETENTION_DAYS = { min: 1, max: 365, default: 3 } as const;
+export const telemetryRetentionDaysSchema = z.coerce
+  .number({ error: 'v.telemetryRetentionDays' })
+  .int({ message: 'v.telemetryRetentionDays' })
+  .min(TELEMETRY_RETENTION_DAYS.min, { message: 'v.telemetryRetentionDays' })
+  .max(TELEMETRY_RETENTION_DAYS.max, { message: 'v.telemetryRetentionDays' });
+
 /** Field name → message key, from a failed zod parse. The first issue per field wins. */
 export function fieldErrorsOf(error: z.ZodError): Record<string, string> {
   const out: Record<string, string> = {};
@@ -287,3 +438,153 @@ export function fieldErrorsOf(error: z.ZodError): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * RocketMQ clusters (PRODUCT.md section 6): the other end of every rule, reached through the
+ * cluster's proxy endpoints `host:port;host:port`. The AccessKey secret is write-only: on
+ * update an empty secret keeps the stored one.
+ */
+export const ROCKETMQ_ENDPOINTS_MAX = 1024;
+export const clusterIdSchema = z.coerce
+  .number({ error: 'v.cluster.id' })
+  .int({ message: 'v.cluster.id' })
+  .positive({ message: 'v.cluster.id' });
+export const clusterNameSchema = requiredString()
+  .trim()
+  .min(3, { message: 'v.cluster.name.length' })
+  .max(64, { message: 'v.cluster.name.length' })
+  .regex(/^[A-Za-z0-9_-]+$/, { message: 'v.cluster.name.chars' });
+
+const ENDPOINT_RE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
+/** Normalizes `a:1; b:2` to `a:1;b:2`; refuses anything but host:port entries. */
+export const clusterEndpointsSchema = requiredString()
+  .trim()
+  .min(1, { message: 'v.required' })
+  .max(ROCKETMQ_ENDPOINTS_MAX, { message: 'v.cluster.endpoints' })
+  .transform((v) => v.split(';').map((e) => e.trim()).filter((e) => e !== '').join(';'))
+  .refine(
+    (v) =>
+      v !== '' &&
+      v.split(';').every((e) => {
+        const m = ENDPOINT_RE.exec(e);
+        return m !== null && Number(m[1]) >= 1 && Number(m[1]) <= 65535;
+      }),
+    { message: 'v.cluster.endpoints' },
+  );
+export const clusterNamespaceSchema = z
+  .string({ error: 'v.cluster.namespace' })
+  .trim()
+  .max(64, { message: 'v.cluster.namespace' })
+  .regex(/^[%|A-Za-z0-9_-]*$/, { message: 'v.cluster.namespace' });
+export const clusterAccessKeySchema = z
+  .string({ error: 'v.cluster.accessKey' })
+  .trim()
+  .max(128, { message: 'v.cluster.accessKey' })
+  .regex(/^[\x21-\x7e]*$/, { message: 'v.cluster.accessKey' });
+export const clusterSecretSchema = z.string({ error: 'v.cluster.secret' }).max(256, { message: 'v.cluster.secret' });
+
+export const clusterCreateSchema = z
+  .object({
+    name: clusterNameSchema,
+    endpoints: clusterEndpointsSchema,
+    namespace: clusterNamespaceSchema.default(''),
+    accessKey: clusterAccessKeySchema.default(''),
+    secretKey: clusterSecretSchema.default(''),
+    description: descriptionSchema,
+  })
+  .superRefine((v, ctx) => {
+    if (v.accessKey !== '' && v.secretKey === '') ctx.addIssue({ code: 'custom', path: ['secretKey'], message: 'v.cluster.secretMissing' });
+    if (v.accessKey === '' && v.secretKey !== '') ctx.addIssue({ code: 'custom', path: ['accessKey'], message: 'v.cluster.accessKeyMissing' });
+  });
+export type ClusterCreateInput = z.input<typeof clusterCreateSchema>;
+
+/** Every field but the ID optional; an empty (or missing) secretKey keeps the stored secret. */
+export const clusterUpdateSchema = z.object({
+  id: clusterIdSchema,
+  name: clusterNameSchema.optional(),
+  endpoints: clusterEndpointsSchema.optional(),
+  namespace: clusterNamespaceSchema.optional(),
+  accessKey: clusterAccessKeySchema.optional(),
+  secretKey: clusterSecretSchema.optional(),
+  description: descriptionSchema.optional(),
+});
+export type ClusterUpdateInput = z.input<typeof clusterUpdateSchema>;
+
+/** A RocketMQ topic name, by RocketMQ's own rule. */
+export const ROCKETMQ_TOPIC_MAX = 127;
+export const rocketmqTopicSchema = requiredString()
+  .trim()
+  .min(1, { message: 'v.required' })
+  .max(ROCKETMQ_TOPIC_MAX, { message: 'v.rocketmqTopic.length' })
+  .regex(/^[%|a-zA-Z0-9_-]+$/, { message: 'v.rocketmqTopic.chars' });
+
+export const clusterTestSchema = z.object({ id: clusterIdSchema, topic: rocketmqTopicSchema.optional() });
+
+/** Rules (PRODUCT.md sections 1 and 6). */
+export const RULE_TYPES = ['inflow', 'outflow', 'status'] as const;
+export type RuleType = (typeof RULE_TYPES)[number];
+export const RULES_PER_INSTANCE = 100;
+export const ruleTypeSchema = z.enum(RULE_TYPES, { error: 'v.rule.type' });
+export const ruleIdSchema = requiredString()
+  .trim()
+  .min(3, { message: 'v.rule.id.length' })
+  .max(64, { message: 'v.rule.id.length' })
+  .regex(/^[A-Za-z0-9_-]+$/, { message: 'v.rule.id.chars' })
+  .regex(/[A-Za-z0-9]/, { message: 'v.rule.id.letter' });
+
+/**
+ * What a rule's source and target are, by type (db/schema.ts `rules`): a parent topic or a
+ * Group ID of the instance on the MQTT side, a RocketMQ topic on the other.
+ */
+export function ruleEndSchemas(type: RuleType) {
+  switch (type) {
+    case 'outflow':
+      return { source: topicNameSchema, target: rocketmqTopicSchema };
+    case 'inflow':
+      return { source: rocketmqTopicSchema, target: topicNameSchema };
+    case 'status':
+      return { source: groupNameSchema, target: rocketmqTopicSchema };
+  }
+}
+
+/** The wizard's first step (basic information). */
+export const ruleBasicSchema = z.object({
+  ruleId: ruleIdSchema,
+  description: descriptionSchema,
+  enabled: z.boolean({ error: 'v.rule.enabled' }).default(true),
+  type: ruleTypeSchema,
+});
+
+const ruleEndField = requiredString().trim().min(1, { message: 'v.required' });
+
+/** Checks source and target against the rules of the type (adds issues on those fields). */
+function refineRuleEnds(v: { type: RuleType; source?: string; target?: string }, ctx: z.RefinementCtx) {
+  const ends = ruleEndSchemas(v.type);
+  for (const field of ['source', 'target'] as const) {
+    const value = v[field];
+    if (value === undefined) continue;
+    const parsed = ends[field].safeParse(value);
+    if (!parsed.success) ctx.addIssue({ code: 'custom', path: [field], message: parsed.error.issues[0]!.message });
+  }
+}
+
+export const ruleCreateSchema = ruleBasicSchema
+  .extend({ instanceId: instanceIdSchema, source: ruleEndField, target: ruleEndField, clusterId: clusterIdSchema })
+  .superRefine(refineRuleEnds);
+export type RuleCreateInput = z.input<typeof ruleCreateSchema>;
+
+export const ruleRefSchema = z.object({ instanceId: instanceIdSchema, ruleId: requiredString().trim().min(1, { message: 'v.required' }) });
+
+/** Everything but the ID and the type may change; source and target are checked by the rule's type. */
+export const ruleUpdateSchema = ruleRefSchema.extend({
+  description: descriptionSchema.optional(),
+  enabled: z.boolean({ error: 'v.rule.enabled' }).optional(),
+  source: ruleEndField.optional(),
+  target: ruleEndField.optional(),
+  clusterId: clusterIdSchema.optional(),
+});
+export type RuleUpdateInput = z.input<typeof ruleUpdateSchema>;
+export const ruleSetEnabledSchema = ruleRefSchema.extend({ enabled: z.boolean({ error: 'v.rule.enabled' }) });
+/** Source and target of a rule of a known type (the update path). */
+export const ruleEndsSchema = (type: RuleType) =>
+  z.object({ type: ruleTypeSchema, source: z.string().optional(), target: z.string().optional() }).superRefine((v, ctx) => refineRuleEnds({ ...v, type }, ctx));

@@ -30,6 +30,17 @@ describe('configuration from MAGPIE_ variables', () => {
     assert.equal(c.tlsKeyFile, undefined);
   });
 
+  it('reads the statistics sample interval (default 10 s) and refuses one out of range, naming the variable', () => {
+    delete process.env.MAGPIE_TELEMETRY_SAMPLE_MS;
+    assert.equal(loadConfig().telemetrySampleMs, 10_000);
+    process.env.MAGPIE_TELEMETRY_SAMPLE_MS = '1000';
+    assert.equal(loadConfig().telemetrySampleMs, 1000);
+    for (const bad of ['10', 'fast', '1.5e9']) {
+      process.env.MAGPIE_TELEMETRY_SAMPLE_MS = bad;
+      assert.throws(() => loadConfig(), /MAGPIE_TELEMETRY_SAMPLE_MS must be a number of milliseconds/);
+    }
+  });
+
   it('refuses a console port that is not a port number, naming the variable', () => {
     process.env.MAGPIE_CONSOLE_PORT = '70000';
     assert.throws(() => loadConfig(), /MAGPIE_CONSOLE_PORT must be a port number/);

@@ -19,6 +19,8 @@ export interface MagpieConfig {
   /** The user's own TLS certificate and key (PEM files) for the TLS and secure WebSocket listeners; unset: a self-signed one is generated into the data directory. */
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
+  /** How often the broker records each instance's statistics sample (ms). Shorter only for tests and demos. */
+  telemetrySampleMs: number;
 }
 
 function port(name: string, fallback: number): number {
@@ -27,6 +29,16 @@ function port(name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 65535) {
     throw new Error(`${name} must be a port number (1-65535), got "${raw}"`);
+  }
+  return n;
+}
+
+function sampleInterval(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 500 || n > 3_600_000) {
+    throw new Error(`${name} must be a number of milliseconds (500-3600000), got "${raw}"`);
   }
   return n;
 }
@@ -41,5 +53,6 @@ export function loadConfig(): MagpieConfig {
     brokerBind: process.env.MAGPIE_BROKER_BIND || '0.0.0.0',
     tlsCertFile: process.env.MAGPIE_TLS_CERT_FILE || undefined,
     tlsKeyFile: process.env.MAGPIE_TLS_KEY_FILE || undefined,
+    telemetrySampleMs: sampleInterval('MAGPIE_TELEMETRY_SAMPLE_MS', 10_000),
   };
 }

@@ -3,6 +3,14 @@
  * open-mode instance with a TCP listener and SQLite persistence under the given directory.
  * (main.ts reads its instances from the console's database; here there is just one.)
  *
+ * Open mode (the default policy, allowAll: no authentication, no Group ID or parent-topic
+ * checks) and none of the product's instance limits, so the comparison with Mosquitto and
+ * Aedes (configured without limits, bench/lib/brokers.ts) stays like for like: no message
+ * TPS, connection, subscription, topic-length or payload limit, and no offline store limit
+ * or retention (the product's defaults would drop the oldest waiting QoS 1/2 messages beyond
+ * 100 000 per instance). Protocol settings keep the broker's defaults (maxInflight 256,
+ * maxPacketSize 1 MB, QoS 0 queue 1000 per session).
+ *
  *   node --import tsx bench/brokers/ours.ts <dataDir> <port> [telemetry]
  * With `telemetry`, trace events and samples go to <dataDir>/telemetry.db as in main.ts.
  * Prints {"ready":true,"port":N} once listening; SIGTERM closes it gracefully.
@@ -12,7 +20,20 @@ import { fileURLToPath } from 'node:url';
 import { Broker } from '../../server/broker/broker';
 import { SqlitePersistence } from '../../server/broker/store/sqlite';
 import { setMessageIdNode } from '../../server/broker/message';
+import type { InstanceSettings } from '../../server/broker/settings';
 import { TelemetryWriter } from '../../server/telemetry/writer';
+
+/** 0 = none, for each of the product's instance limits (settings.ts). */
+const NO_PRODUCT_LIMITS: Partial<InstanceSettings> = {
+  maxTps: 0,
+  maxConnections: 0,
+  maxSubscriptions: 0,
+  maxSubscriptionsPerClient: 0,
+  maxTopicLength: 0,
+  maxPayloadBytes: 0,
+  offlineStoreLimit: 0,
+  offlineRetentionHours: 0,
+};
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -26,7 +47,7 @@ async function main(): Promise<void> {
   const broker = new Broker({ persistence, telemetry });
   telemetry?.startSampling(broker);
   const instanceId = 'mqtt-bench';
-  broker.addInstance(instanceId);
+  broker.addInstance(instanceId, { settings: NO_PRODUCT_LIMITS });
   const address = await broker.listen({ instanceId, kind: 'tcp', port: Number(portArg ?? 0), host: '127.0.0.1' });
   console.log(JSON.stringify({ ready: true, port: address.port }));
 

@@ -1,7 +1,7 @@
 'use client';
 /** The console frame: header (brand, instance switcher, language, user), left navigation, breadcrumbs. */
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { CircleUser, KeyRound, LogOut, Server, Settings, Signature } from 'lucide-react';
+import { Cable, CircleUser, Database, KeyRound, LogOut, MonitorSmartphone, Route, Server, Settings, Signature } from 'lucide-react';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { Suspense, type ReactNode } from 'react';
@@ -17,6 +17,10 @@ import { INSTANCE_TABS, tabLabelKey } from './instance-tabs';
 
 const NAV = [
   { href: '/instances', key: 'nav.instances', icon: Server },
+  { href: '/clients', key: 'nav.clients', icon: MonitorSmartphone },
+  { href: '/traces/messages', key: 'nav.messageTrace', icon: Route },
+  { href: '/traces/devices', key: 'nav.deviceTrace', icon: Cable },
+  { href: '/rocketmq', key: 'nav.rocketmq', icon: Database },
   { href: '/access-keys', key: 'nav.accessKeys', icon: KeyRound },
   { href: '/signature', key: 'nav.signature', icon: Signature },
   { href: '/settings', key: 'nav.settings', icon: Settings },
@@ -129,8 +133,16 @@ function ConsoleBreadcrumbs() {
       items.push({ label: name, href: `/instances/${id}` });
       if (known && known !== 'basic') items.push({ label: t(tabLabelKey(known)) });
     }
+  } else if (pathname.startsWith('/clients')) {
+    items.push({ label: t('nav.clients') });
+  } else if (pathname.startsWith('/rocketmq')) {
+    items.push({ label: t('nav.rocketmq') });
   } else if (pathname.startsWith('/access-keys')) {
     items.push({ label: t('nav.accessKeys') });
+  } else if (pathname.startsWith('/traces/messages')) {
+    items.push({ label: t('nav.messageTrace') });
+  } else if (pathname.startsWith('/traces/devices')) {
+    items.push({ label: t('nav.deviceTrace') });
   } else if (pathname.startsWith('/signature')) {
     items.push({ label: t('nav.signature') });
   } else if (pathname.startsWith('/settings')) {

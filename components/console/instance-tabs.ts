@@ -1,4 +1,4 @@
-export const INSTANCE_TABS = ['basic', 'endpoints', 'connect', 'topics', 'groups', 'permissions', 'credentials'] as const;
+export const INSTANCE_TABS = ['basic', 'statistics', 'endpoints', 'connect', 'topics', 'groups', 'permissions', 'credentials', 'rules'] as const;
 export type InstanceTab = (typeof INSTANCE_TABS)[number];
 
 export function isInstanceTab(v: unknown): v is InstanceTab {

@@ -83,7 +83,7 @@ export function BasicTab({ instance }: { instance: Instance }) {
 
       <LimitsCard instance={instance} />
 
-      <StatsCard instanceId={instance.id} />
+      <StatsCard instanceId={instance.id} limits={instance} />
 
       <BrokerCard instanceId={instance.id} />
 

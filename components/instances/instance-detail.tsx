@@ -8,6 +8,8 @@ import { buttonClass } from '@/components/ui/button';
 import { CopyButton } from '@/components/ui/copy-button';
 import { ErrorState, LoadingState } from '@/components/ui/states';
 import { TabPanel, Tabs } from '@/components/ui/tabs';
+import { RulesTab } from '@/components/rules/rules-tab';
+import { StatisticsTab } from '@/components/statistics/statistics-tab';
 import { useTRPC } from '@/lib/trpc/client';
 import { BasicTab } from './basic-tab';
 import { ConnectTab } from './connect-tab';
@@ -87,12 +89,14 @@ export function InstanceDetail({ id, tab: rawTab }: { id: string; tab?: string }
       <Tabs idPrefix="instance" label={t('instance.tabs')} items={tabs} active={tab} />
       <TabPanel idPrefix="instance" active={tab}>
         {tab === 'basic' && <BasicTab instance={data} />}
+        {tab === 'statistics' && <StatisticsTab instance={data} />}
         {tab === 'endpoints' && <EndpointsTab instanceId={id} />}
         {tab === 'topics' && <ResourceTab kind="topic" instanceId={id} openMode={data.openMode} />}
         {tab === 'groups' && <ResourceTab kind="group" instanceId={id} openMode={data.openMode} />}
         {tab === 'permissions' && <PermissionsTab instanceId={id} />}
         {tab === 'connect' && <ConnectTab instance={data} />}
         {tab === 'credentials' && <CredentialsTab instanceId={id} openMode={data.openMode} />}
+        {tab === 'rules' && <RulesTab instanceId={id} />}
       </TabPanel>
     </>
   );

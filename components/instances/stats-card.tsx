@@ -6,6 +6,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useFormat } from '@/components/format';
 import { useI18n } from '@/components/i18n';
+import { UsageMeters, type SpecLimits } from '@/components/statistics/usage-meters';
 import { Card } from '@/components/ui/card';
 import { LoadingState } from '@/components/ui/states';
 import { useTRPC } from '@/lib/trpc/client';
@@ -22,7 +23,8 @@ const COUNTERS = [
   'offlineExpired',
 ] as const;
 
-export function StatsCard({ instanceId }: { instanceId: string }) {
+/** With `limits`, the current connections, subscriptions and TPS are also shown against the instance's spec. */
+export function StatsCard({ instanceId, limits }: { instanceId: string; limits?: SpecLimits }) {
   const { t } = useI18n();
   const fmt = useFormat();
   const trpc = useTRPC();
@@ -35,14 +37,17 @@ export function StatsCard({ instanceId }: { instanceId: string }) {
       ) : !stats.data ? (
         <p className="text-sm text-slate-600">{t('stats.unavailable')}</p>
       ) : (
-        <dl className="grid gap-x-8 gap-y-4 text-sm sm:grid-cols-3 lg:grid-cols-5" data-testid="instance-stats">
-          {COUNTERS.filter((c) => typeof stats.data?.[c] === 'number').map((c) => (
-            <div key={c} data-testid={`stat-${c}`}>
-              <dt className="text-xs text-slate-500">{t(`stats.${c}`)}</dt>
-              <dd className="mt-1 text-lg font-semibold text-slate-900 tabular-nums">{fmt.number(stats.data![c]!)}</dd>
-            </div>
-          ))}
-        </dl>
+        <>
+          {limits && <UsageMeters stats={stats.data} limits={limits} />}
+          <dl className="grid gap-x-8 gap-y-4 text-sm sm:grid-cols-3 lg:grid-cols-5" data-testid="instance-stats">
+            {COUNTERS.filter((c) => typeof stats.data?.[c] === 'number').map((c) => (
+              <div key={c} data-testid={`stat-${c}`}>
+                <dt className="text-xs text-slate-500">{t(`stats.${c}`)}</dt>
+                <dd className="mt-1 text-lg font-semibold text-slate-900 tabular-nums">{fmt.number(stats.data![c]!)}</dd>
+              </div>
+            ))}
+          </dl>
+        </>
       )}
     </Card>
   );

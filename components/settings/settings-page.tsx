@@ -8,7 +8,7 @@ import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
 import { FormAlert, FormField, Input } from '@/components/ui/form-field';
 import { ErrorState, LoadingState } from '@/components/ui/states';
-import { PASSWORD_MIN, passwordSchema, publicHostSchema } from '@/lib/schemas';
+import { PASSWORD_MIN, passwordSchema, publicHostSchema, TELEMETRY_RETENTION_DAYS, telemetryRetentionDaysSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
 import { z } from 'zod';
 
@@ -19,6 +19,7 @@ export function SettingsPage() {
       <PageHeader title={t('nav.settings')} description={t('settings.description')} />
       <div className="max-w-3xl space-y-5">
         <PublicHostCard />
+        <RetentionCard />
         <ChangePasswordCard />
       </div>
     </>
@@ -91,6 +92,86 @@ function PublicHostForm({ initial }: { initial: string }) {
             onChange={(e) => {
               setHost(e.target.value);
               form.clear('publicHost');
+            }}
+          />
+        )}
+      </FormField>
+      {form.formError && <FormAlert>{form.formError}</FormAlert>}
+      <Button type="submit" variant="primary" pending={save.isPending}>
+        {t('common.save')}
+      </Button>
+    </form>
+  );
+}
+
+function RetentionCard() {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const retention = useQuery(trpc.settings.telemetryRetention.queryOptions());
+  return (
+    <Card title={t('settings.retention.title')} description={t('settings.retention.description')}>
+      {retention.isPending ? (
+        <LoadingState variant="card" rows={2} className="p-0" />
+      ) : retention.error ? (
+        <ErrorState error={retention.error} onRetry={() => retention.refetch()} />
+      ) : (
+        <RetentionForm initial={retention.data.telemetryRetentionDays} />
+      )}
+    </Card>
+  );
+}
+
+const RETENTION_FIELDS = ['telemetryRetentionDays'] as const;
+const retentionSchema = z.object({ telemetryRetentionDays: telemetryRetentionDaysSchema });
+
+function RetentionForm({ initial }: { initial: number }) {
+  const { t } = useI18n();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [days, setDays] = useState(String(initial));
+  const form = useFormErrors(RETENTION_FIELDS);
+  const save = useMutation(
+    trpc.settings.setTelemetryRetention.mutationOptions({
+      onSuccess: (data) => {
+        setDays(String(data.telemetryRetentionDays));
+        queryClient.setQueryData(trpc.settings.telemetryRetention.queryKey(), data);
+        toast.success(t('settings.retention.success', { days: data.telemetryRetentionDays }));
+      },
+      onError: (err) => form.fromServer(err, { _: 'telemetryRetentionDays' }),
+    }),
+  );
+
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    // An empty field is a mistake, not 0 (which z.coerce would make of it).
+    const result = validate(retentionSchema, { telemetryRetentionDays: days.trim() === '' ? NaN : days });
+    if (!result.ok) return form.setErrors(result.errors);
+    form.clear();
+    save.mutate(result.data);
+  }
+
+  return (
+    <form id={form.formId} noValidate onSubmit={onSubmit} className="space-y-4">
+      <FormField
+        id="settings-telemetry-retention"
+        label={t('settings.retention.label')}
+        hint={t('settings.retention.hint')}
+        error={form.message('telemetryRetentionDays')}
+        required
+      >
+        {(p) => (
+          <Input
+            {...p}
+            className="max-w-32"
+            type="number"
+            inputMode="numeric"
+            min={TELEMETRY_RETENTION_DAYS.min}
+            max={TELEMETRY_RETENTION_DAYS.max}
+            step={1}
+            value={days}
+            onChange={(e) => {
+              setDays(e.target.value);
+              form.clear('telemetryRetentionDays');
             }}
           />
         )}

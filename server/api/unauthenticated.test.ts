@@ -23,8 +23,24 @@ import {
 const PUBLIC = ['auth.status', 'auth.setup', 'auth.login'];
 
 /** What a logged-in call answers in these tests, where no broker process runs (default OK). */
-const WITHOUT_BROKER: Record<string, string> = { 'testMessages.send': 'PRECONDITION_FAILED' };
+const WITHOUT_BROKER: Record<string, string> = {
+  'testMessages.send': 'PRECONDITION_FAILED',
+  // Only the broker knows who is online.
+  'clients.byClientId': 'PRECONDITION_FAILED',
+  'clients.byGroup': 'PRECONDITION_FAILED',
+  'clients.byTopic': 'PRECONDITION_FAILED',
+  'clients.disconnect': 'PRECONDITION_FAILED',
+  // The broker process tries the cluster.
+  'rocketmqClusters.test': 'PRECONDITION_FAILED',
+};
 const CLIENT_ID = 'GID_orders@@@device-1';
+
+/** Two RocketMQ clusters (IDs 1 and 2, the second unused) and an outflow rule on Orders. */
+async function addRocketmq(admin: Awaited<ReturnType<typeof adminCaller>>, instanceId: string): Promise<void> {
+  await admin.rocketmqClusters.create({ name: 'main', endpoints: 'localhost:8081' });
+  await admin.rocketmqClusters.create({ name: 'spare', endpoints: 'localhost:8082' });
+  await admin.rules.create({ instanceId, ruleId: 'out-orders', type: 'outflow', source: 'Orders', target: 'rmq_orders', clusterId: 1 });
+}
 
 const procedures = Object.keys(appRouter._def.procedures).sort();
 const protectedOnes = procedures.filter((p) => !PUBLIC.includes(p));
@@ -63,6 +79,7 @@ describe('unauthenticated calls', () => {
     await admin.permissions.create({ instanceId, filter: 'secret/#', action: 'subscribe', effect: 'deny' });
     accessKeyId = (await admin.accessKeys.create({})).id;
     await admin.deviceCredentials.register({ instanceId, clientId: CLIENT_ID });
+    await addRocketmq(admin, instanceId);
     inputs = {
       'auth.changePassword': { current: TEST_PASSWORD, next: TEST_PASSWORD },
       'accessKeys.create': { description: 'x' },
@@ -85,6 +102,7 @@ describe('unauthenticated calls', () => {
       'permissions.create': { instanceId, filter: 'sneaky/#', action: 'both', effect: 'allow' },
       'permissions.delete': { instanceId, filter: 'secret/#', action: 'subscribe' },
       'settings.setPublicHost': { publicHost: 'evil.example' },
+      'settings.setTelemetryRetention': { telemetryRetentionDays: 1 },
       'broker.stats': { instanceId },
       'deviceCredentials.list': { instanceId },
       'deviceCredentials.get': { instanceId, clientId: CLIENT_ID },
@@ -93,6 +111,28 @@ describe('unauthenticated calls', () => {
       'deviceCredentials.unregister': { instanceId, clientId: CLIENT_ID },
       'signature.compute': { mode: 'signature', accessKeyId, secret: 'x', instanceId, clientId: CLIENT_ID },
       'testMessages.send': { instanceId, topic: 'Orders', subtopic: 'a', payload: 'hi', qos: 1 },
+      'clients.byClientId': { instanceId, clientId: CLIENT_ID },
+      'clients.byGroup': { instanceId, groupId: 'GID_orders' },
+      'clients.byTopic': { instanceId, topic: 'Orders/a' },
+      'clients.disconnect': { instanceId, clientId: CLIENT_ID },
+      'statistics.series': { instanceId, range: '1h' },
+      'statistics.topics': { instanceId, range: '7d' },
+      'traces.message': { instanceId, messageId: '0123456789abcdef0123456789abcdef' },
+      'traces.byClient': { instanceId, clientId: CLIENT_ID, from: 0, to: 3600_000 },
+      'traces.byTopic': { instanceId, topic: 'Orders/a', from: 0, to: 3600_000 },
+      'traces.device': { instanceId, groupId: 'GID_orders', deviceId: 'device-1', from: 0, to: 3600_000 },
+      'rocketmqClusters.get': { id: 1 },
+      'rocketmqClusters.create': { name: 'sneaky', endpoints: 'evil.example:8081' },
+      'rocketmqClusters.update': { id: 1, description: 'changed' },
+      // The spare one: a cluster that rules use cannot be deleted.
+      'rocketmqClusters.delete': { id: 2 },
+      'rocketmqClusters.test': { id: 1 },
+      'rules.list': { instanceId },
+      'rules.get': { instanceId, ruleId: 'out-orders' },
+      'rules.create': { instanceId, ruleId: 'sneaky', type: 'status', source: 'GID_orders', target: 'rmq', clusterId: 1 },
+      'rules.update': { instanceId, ruleId: 'out-orders', description: 'changed' },
+      'rules.setEnabled': { instanceId, ruleId: 'out-orders', enabled: false },
+      'rules.delete': { instanceId, ruleId: 'out-orders' },
     };
   });
   after(() => backend.cleanup());
@@ -142,6 +182,17 @@ describe('unauthenticated calls', () => {
       (await admin.deviceCredentials.list({ instanceId })).map((c) => c.clientId),
       [CLIENT_ID],
     );
+    assert.deepEqual(
+      (await admin.rocketmqClusters.list()).map((c) => [c.id, c.name, c.description]),
+      [
+        [1, 'main', ''],
+        [2, 'spare', ''],
+      ],
+    );
+    assert.deepEqual(
+      (await admin.rules.list({ instanceId })).rules.map((r) => [r.ruleId, r.enabled, r.description]),
+      [['out-orders', true, '']],
+    );
   });
 
   it('the same calls pass the guard with a session (the inputs above are valid)', async () => {
@@ -155,6 +206,7 @@ describe('unauthenticated calls', () => {
       await admin.permissions.create({ instanceId: id, filter: 'secret/#', action: 'subscribe', effect: 'deny' });
       const ak = (await admin.accessKeys.create({})).id;
       await admin.deviceCredentials.register({ instanceId: id, clientId: CLIENT_ID });
+      await addRocketmq(admin, id);
       const fix = (v: unknown) => JSON.parse(JSON.stringify(v ?? null).replaceAll(instanceId, id).replaceAll(accessKeyId, ak));
       const rank = (p: string) => (p === 'instances.delete' ? 2 : p.endsWith('.delete') ? 1 : 0);
       const order = [...protectedOnes].sort((a, b) => rank(a) - rank(b));

@@ -18,6 +18,7 @@ import { Backlog } from './session/backlog';
 import type { InstanceStats, SessionHost } from './session/host';
 import { Session, type Outgoing, type Subscription } from './session/session';
 import { resolveSettings, type InstanceSettings } from './settings';
+import type { InstanceRules } from './rules/instance-rules';
 import type { InstanceStore, SessionStore } from './store/types';
 import { TpsGate } from './throttle/tps-gate';
 import type { TimerWheel } from './timer-wheel';
@@ -54,6 +55,11 @@ export class BrokerInstance implements SessionHost {
   readonly backlog: Backlog = new Backlog(this);
   /** Message TPS (in + out per second): publishers wait for the next second when it is used up. */
   readonly tps: TpsGate = new TpsGate(this);
+  /**
+   * The instance's RocketMQ rules (rules/instance-rules.ts): outflow of accepted messages and
+   * client status events. null while it has none, so the hot paths pay one comparison.
+   */
+  rules: InstanceRules | null = null;
 
   constructor(
     readonly id: string,
@@ -92,6 +98,8 @@ export class BrokerInstance implements SessionHost {
 
   commit(): void {
     this.persistence.commit();
+    // The rules' outbox too: a PUBACK leaves only once the message is buffered for RocketMQ.
+    this.rules?.commit();
   }
 
   /**
@@ -103,6 +111,7 @@ export class BrokerInstance implements SessionHost {
     this.stats.received++;
     this.telemetry?.message(MessageKind[origin], this.id, message.publisher ?? '', message.id, message.topic, message.qos);
     this.tps.count();
+    if (this.rules !== null) this.rules.outflow(message);
     const target = p2pTarget(message.topic);
     if (target !== null) return this.publishP2P(message, target);
     if (message.retain && this.settings.retainAvailable) this.retained.set(message);
@@ -129,8 +138,22 @@ export class BrokerInstance implements SessionHost {
     return 1;
   }
 
+  /**
+   * A P2P message whose receiver sees another topic than the P2P one (a data-inflow rule's
+   * `mqttRealTopic`): routed to the client named in `p2pTopic`, delivered as `message.topic`.
+   */
+  publishP2PAs(message: Message, p2pTopic: string, origin: MessageOrigin): number {
+    const target = p2pTarget(p2pTopic);
+    if (target === null) return this.publish(message, origin);
+    this.stats.received++;
+    this.telemetry?.message(MessageKind[origin], this.id, message.publisher ?? '', message.id, message.topic, message.qos);
+    this.tps.count();
+    return this.publishP2P(message, target);
+  }
+
   private senderKeepsOffline(message: Message): boolean {
-    if (message.publisher === null) return true;
+    // The broker's own messages are kept, unless a rule says its sender had a clean session.
+    if (message.publisher === null) return message.cleanSession !== true;
     return this.sessions.get(message.publisher)?.persistent ?? false;
   }
 

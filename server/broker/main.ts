@@ -5,19 +5,22 @@
  * a restart. SIGTERM shuts down gracefully (MQTT 5 clients get DISCONNECT 0x8B).
  */
 import type Database from 'better-sqlite3';
-import { inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { openDatabase } from '@/db/client';
-import { accessKeys, instances, type Instance } from '@/db/schema';
+import { accessKeys, instances, rocketmqClusters, rules, type Instance } from '@/db/schema';
 import { loadConfig } from '../config';
 import { openSecretBox } from '../crypto/secret-box';
 import { brokerHttpHandler } from '../http/broker-http';
 import type { BrokerMessage, ConsoleMessage, ListenerStatus } from '../supervisor/control-messages';
 import { Broker } from './broker';
 import { controlMethods } from './control/methods';
+import { instanceSettings } from './policy/instance-settings';
 import { ProductPolicy } from './policy/product-policy';
 import { SnapshotLoader } from './policy/snapshot';
 import { loadOrCreateCertificate } from './tls/certificate';
 import { SqlitePersistence } from './store/sqlite';
+import { RuleEngine, setRuleEngine } from './rules/engine';
+import type { ClusterConfig } from './rules/types';
 import { setMessageIdNode } from './message';
 import { readRetentionDays } from '../telemetry/settings';
 import { TelemetryWriter } from '../telemetry/writer';
@@ -45,7 +48,7 @@ async function main(): Promise<void> {
   const telemetry = TelemetryWriter.tryOpen(config.dataDir, { retentionDays: readRetentionDays(db) });
   if (telemetry) setMessageIdNode(telemetry.nodeId);
   const broker = new Broker({ persistence, telemetry: telemetry ?? undefined });
-  telemetry?.startSampling(broker);
+  telemetry?.startSampling(broker, config.telemetrySampleMs);
   // The client status API on every instance's ws/wss ports.
   broker.setHttpHandler(brokerHttpHandler(db, config, broker));
 
@@ -59,11 +62,24 @@ async function main(): Promise<void> {
   /** Each instance's product policy (authentication, groups, parent topics, tokens, permissions). */
   const loader = new SnapshotLoader(openSecretBox(config.dataDir));
   const policies = new Map<string, ProductPolicy>();
+  // RocketMQ rules (rules/engine.ts): producers and consumers follow the rules table.
+  const secrets = openSecretBox(config.dataDir);
+  const ruleEngine = new RuleEngine(config.dataDir);
+  setRuleEngine(ruleEngine);
+  ruleEngine.readCluster = (id) => {
+    const row = db.select().from(rocketmqClusters).where(eq(rocketmqClusters.id, id)).get();
+    return row ? clusterConfig(row) : undefined;
+  };
 
   async function reconcile(): Promise<void> {
     telemetry?.setRetentionDays(readRetentionDays(db));
     // One read transaction: the instances and everything their policies need, consistent.
-    const { rows, snapshots } = sqlite.transaction(() => ({ rows: db.select().from(instances).all(), snapshots: loader.load(db) }))();
+    const { rows, snapshots, clusterRows, ruleRows } = sqlite.transaction(() => ({
+      rows: db.select().from(instances).all(),
+      snapshots: loader.load(db),
+      clusterRows: db.select().from(rocketmqClusters).all(),
+      ruleRows: db.select().from(rules).all(),
+    }))();
     // Settings and policies first, all in this same turn: the snapshot is applied while it is
     // current (a client authenticated later was judged by a newer database).
     for (const row of rows) {
@@ -74,19 +90,8 @@ async function main(): Promise<void> {
         policies.set(row.id, policy);
       }
       const instance = broker.addInstance(row.id, {
-        settings: {
-          maxKeepAlive: row.maxKeepAlive,
-          // The product's instance limits, in every mode (protocol/handlers).
-          maxConnections: row.maxConnections,
-          maxSubscriptions: row.maxSubscriptions,
-          maxSubscriptionsPerClient: row.maxSubscriptionsPerClient,
-          maxTopicLength: row.maxTopicLength,
-          maxPayloadBytes: row.maxPayloadBytes,
-          // Messaging: offline keeping and message TPS (session/backlog.ts, throttle/tps-gate.ts).
-          offlineRetentionHours: row.offlineRetentionHours,
-          offlineStoreLimit: row.offlineStoreLimit,
-          maxTps: row.maxTps,
-        },
+        // The product's instance limits, in every mode (protocol/handlers).
+        settings: instanceSettings(row),
         policy,
       });
       policy.bind(instance);
@@ -103,6 +108,7 @@ async function main(): Promise<void> {
         for (const kind of KINDS) bound.delete(key(id, kind));
       }
     }
+    ruleEngine.apply(broker, clusterRows.map(clusterConfig), ruleRows);
     for (const row of rows) {
       for (const kind of KINDS) {
         const port = portOf(row, kind);
@@ -124,6 +130,19 @@ async function main(): Promise<void> {
         }
       }
     }
+  }
+
+  /** A cluster row with its secret opened (an unreadable secret leaves the cluster without credentials, and its rules fail visibly). */
+  function clusterConfig(row: typeof rocketmqClusters.$inferSelect): ClusterConfig {
+    let secretKey: string | null = null;
+    if (row.secretEncrypted) {
+      try {
+        secretKey = secrets.open(row.secretEncrypted);
+      } catch (err) {
+        logError(err);
+      }
+    }
+    return { id: row.id, endpoints: row.endpoints, namespace: row.namespace, accessKey: row.accessKey, secretKey };
   }
 
   function listenerStatus(): ListenerStatus[] {
@@ -195,6 +214,8 @@ async function main(): Promise<void> {
     for (const policy of policies.values()) policy.dispose();
     console.log(`[broker] ${signal}: disconnecting clients and saving state`);
     await broker.close();
+    // After the clients: their last status events are in the outbox (sent on the next start).
+    await ruleEngine.stop().catch(logError);
     persistence.close();
     await telemetry?.close(); // what is buffered (the last second, the clients' close events)
     sqlite.close();

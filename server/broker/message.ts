@@ -30,6 +30,14 @@ export interface Message {
   readonly publisher: string | null;
   /** Epoch ms when the broker accepted it. */
   readonly createdAt: number;
+  /**
+   * The publisher's MQTT version (4 = 3.1.1, 5 = 5.0; 0 = the broker itself) and whether its
+   * session was clean: what a data-outflow rule tells RocketMQ (rules/outflow-message.ts), and
+   * for broker-originated P2P messages (a rule's `cleansessionflag`) whether they are kept offline.
+   * Absent on messages restored from the store (they are not routed again).
+   */
+  readonly protocolVersion?: number;
+  readonly cleanSession?: boolean;
 }
 
 // Millisecond clock times 1000 plus a counter: unique within a process, and larger than any ID
@@ -91,6 +99,9 @@ export interface NewMessage {
   expiryInterval?: number;
   publisher?: string | null;
   now?: number;
+  /** See Message.protocolVersion / cleanSession; default 0 (the broker) and false. */
+  protocolVersion?: number;
+  cleanSession?: boolean;
 }
 
 export function createMessage(m: NewMessage): Message {
@@ -105,6 +116,8 @@ export function createMessage(m: NewMessage): Message {
     expiresAt: m.expiryInterval === undefined ? 0 : now + m.expiryInterval * 1000,
     publisher: m.publisher ?? null,
     createdAt: now,
+    protocolVersion: m.protocolVersion ?? 0,
+    cleanSession: m.cleanSession ?? false,
   };
 }
 

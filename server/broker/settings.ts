@@ -71,6 +71,21 @@ export const defaultSettings: Readonly<InstanceSettings> = Object.freeze({
   maxTps: 0,
 });
 
+/**
+ * Room a PUBLISH needs beside its payload: fixed header, topic name, packet ID and MQTT 5
+ * properties. Generous, so that a payload just over the instance's limit still arrives whole
+ * and is refused by the payload limit (with its own reason code), not by the packet size.
+ */
+export const PUBLISH_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * The maximum packet size that follows an instance's payload limit: every payload up to the
+ * limit fits, with room for the rest of the packet. Without a payload limit, the default.
+ */
+export function packetSizeForPayload(maxPayloadBytes: number): number {
+  return maxPayloadBytes > 0 ? maxPayloadBytes + PUBLISH_OVERHEAD_BYTES : defaultSettings.maxPacketSize;
+}
+
 export function resolveSettings(partial?: Partial<InstanceSettings>): InstanceSettings {
   return { ...defaultSettings, ...partial };
 }

@@ -65,8 +65,9 @@ describe('message TPS', () => {
     const limited = broker.instance('limited')!;
     const raw = await RawClient.connect(limitedPort);
     await raw.handshake({ clientId: 'tps-raw', keepalive: 0 });
-    // Wait for a fresh second so the earlier test's budget does not count.
-    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
+    // Wait for a fresh second, and one more, so the earlier test's budget (and any debt it
+    // carried over) does not count.
+    await new Promise((r) => setTimeout(r, 2000 - (Date.now() % 1000) + 20));
     const received0 = limited.stats.received;
     const started = Date.now();
     // 500 QoS 1 PUBLISHes in one write: the broker takes 200 this second, the rest later.
@@ -112,5 +113,41 @@ describe('message TPS', () => {
     assert.ok(Date.now() - started < 1000, `unthrottled in ${Date.now() - started} ms`);
     broker.addInstance('limited', { settings: { maxTps: 200 } });
     await Promise.all([sub.endAsync(), pub.endAsync()]);
+  });
+
+  it('a fan-out beyond the budget is carried over as debt: the publisher waits until in + out averages the limit, and nothing is lost', async () => {
+    const fanout = broker.addInstance('fanout', { settings: { maxTps: 20 } });
+    const { port } = await broker.listen({ port: 0, host: HOST, instanceId: 'fanout' });
+    // 40 subscribers: each message is 1 in + 40 out = 41, about two seconds' budgets.
+    const subs = await Promise.all(Array.from({ length: 40 }, (_, i) => connectClient(port, { clientId: `fan-sub-${i}` })));
+    await Promise.all(subs.map((s) => s.subscribeAsync('fan/t', { qos: 0 })));
+    const pub = await RawClient.connect(port);
+    await pub.handshake({ clientId: 'fan-pub', keepalive: 0 });
+    await new Promise((r) => setTimeout(r, 2000 - (Date.now() % 1000) + 20)); // a fresh second, no debt
+
+    const started = Date.now();
+    const packets = [1, 2, 3].map((i) => Buffer.from([0x32, 2 + 5 + 2 + 1, 0, 5, ...Buffer.from('fan/t'), 0, i, 0x30 + i]));
+    pub.sendRaw(Buffer.concat(packets));
+    const acked: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await pub.next('puback', 8000);
+      acked.push(Date.now() - started);
+    }
+    // The first message's fan-out is not held back: every subscriber has it at once.
+    assert.ok(acked[0]! < 500, `first accepted at ${acked[0]} ms`);
+    // Without debt the next ones would go at the next two seconds (< 2 s). With it, each one
+    // waits until the 41 its predecessor used is paid off: about two seconds apart.
+    assert.ok(acked[1]! > 1500, `second accepted at ${acked[1]} ms`);
+    assert.ok(acked[2]! > 3500, `third accepted at ${acked[2]} ms`);
+    assert.ok(fanout.stats.throttled >= 2, 'each pause is counted');
+    for (const s of subs) {
+      const got = await inboxOf(s).waitFor(3, 3000);
+      assert.deepEqual(
+        got.map((m) => m.payload.toString()),
+        ['1', '2', '3'],
+      );
+    }
+    pub.close();
+    await Promise.all(subs.map((s) => s.endAsync()));
   });
 });

@@ -64,6 +64,10 @@ const FLAG_OF_FIELD: Record<string, string> = {
   clientId: 'client-id',
   openMode: 'open',
   confirmName: 'yes',
+  ruleId: 'rule-id',
+  clusterId: 'cluster',
+  accessKey: 'access-key',
+  secretKey: 'secret-key',
 };
 
 export function flagOfField(field: string): string {

@@ -12,12 +12,14 @@ import { Command, CommanderError } from 'commander';
 import { translate } from '@/lib/i18n';
 import { AppError, ValidationError } from '../errors';
 import { addAccessKeyCommands } from './accesskey';
+import { addClusterCommands } from './cluster';
 import { flagOfField, USAGE_EXIT } from './common';
 import { addCredentialCommands } from './credential';
 import { closeBackend, ConfirmationRequired } from './context';
 import { addInstanceResourceCommands } from './instance-resource';
 import { addInstanceCommands } from './instance';
 import { addPermissionCommands } from './permission';
+import { addRuleCommands } from './rule';
 
 function packageVersion(): string {
   const file = fileURLToPath(new URL('../../package.json', import.meta.url));
@@ -71,7 +73,7 @@ function commandOverview(program: Command): string {
 export function buildProgram(json: boolean): Command {
   const program = new Command('magpie');
   program
-    .description('Magpie command line: manage AccessKeys, instances, parent topics, Group IDs, topic permissions and device credentials')
+    .description('Magpie command line: manage AccessKeys, instances, parent topics, Group IDs, topic permissions, device credentials, RocketMQ clusters and rules')
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .configureOutput({
@@ -96,6 +98,8 @@ export function buildProgram(json: boolean): Command {
   addInstanceResourceCommands(program);
   addPermissionCommands(program);
   addCredentialCommands(program);
+  addClusterCommands(program);
+  addRuleCommands(program);
 
   // Leaf usage lines show every flag, e.g. "magpie instance create --name <name> [--open] …".
   for (const resource of program.commands) {

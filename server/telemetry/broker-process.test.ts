@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type mqtt from 'mqtt';
 import { settings } from '@/db/schema';
 import { connectClient, inboxOf, RawClient } from '../broker/testing/helpers';
 import { insertInstance, startBrokerProcess, until, type BrokerProcess } from '../supervisor/testing/broker-process';
 import { TelemetryReader } from './queries';
 import { TELEMETRY_RETENTION_SETTING } from './settings';
+import { writeOldMessages } from './testing/old-events';
 
 describe('telemetry in the broker process', () => {
   let proc: BrokerProcess;
@@ -90,16 +90,9 @@ describe('telemetry in the broker process', () => {
     const recent = reader.messagesOfClient({ ...all, clientId: 'sender' }).length;
     assert.ok(recent > 0);
     // Events from two days ago (as if the broker had been recording then).
-    const db = new Database(path.join(proc.backend.dataDir, 'telemetry.db'));
-    const key = (name: string) => db.prepare('INSERT INTO names (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name RETURNING key').pluck().get(name);
-    const twoDaysAgo = Date.now() - 2 * 86_400_000;
-    db.prepare('INSERT INTO message_events (time, kind, instance_key, message_id, client_key, topic_key, qos) VALUES (?, 1, ?, 1, ?, ?, 0)').run(
-      twoDaysAgo,
-      key(instanceId),
-      key('old-timer'),
-      key('Kept/old'),
-    );
-    db.close();
+    writeOldMessages(path.join(proc.backend.dataDir, 'telemetry.db'), [
+      { time: Date.now() - 2 * 86_400_000, instanceId, clientId: 'old-timer', topic: 'Kept/old', messageId: 1 },
+    ]);
     assert.equal(reader.messagesOfClient({ ...all, clientId: 'old-timer' }).length, 1);
 
     proc.backend.db.insert(settings).values({ key: TELEMETRY_RETENTION_SETTING, value: '1' }).run();

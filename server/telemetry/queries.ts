@@ -1,7 +1,9 @@
 /**
  * What the message trace, device trace and statistics pages ask of telemetry.db (written by
- * the broker, see writer.ts), read from the console process on a read-only handle. Every
- * query is a range scan of one index of db/telemetry-schema.ts, newest first and limited.
+ * the broker, see writer.ts), read from the console process on a read-only handle. The message
+ * trace is in one partition per day (partitions.ts): by message ID, a range of each day's
+ * table; by client or topic, that key's runs (newest first) and then each event by its key.
+ * The rest is a range scan of one index of db/telemetry-schema.ts. Newest first and limited.
  *
  *   const reader = new TelemetryReader(dataDir);
  *   reader.traceMessage('5f0c…');                         // origin and deliveries
@@ -14,6 +16,7 @@ import Database from 'better-sqlite3';
 import { formatMessageId, parseMessageId } from '../broker/message';
 import { telemetryFile } from './database';
 import { deviceKindName, messageKindName, MessageKind, type DeviceKindName, type MessageKindName } from './kinds';
+import { dayOf, listPartitions, MAX_RUN_SPAN_MS, partitionTables, SEGMENT_SPAN, segmentEvents, unpackEvents } from './partitions';
 
 export interface TimeRange {
   /** Epoch ms, inclusive. */
@@ -93,8 +96,13 @@ export interface TopicCount {
 
 const TRACE_LIMIT = 5000;
 
+/** Runs read per statement while looking for a client's or topic's events. */
+const RUN_PAGE = 64;
+
 interface EventRow {
   time: number;
+  /** Tie-breaker among equal times: the order the writer stored them in. */
+  seq: number;
   kind: number;
   message_id: number;
   client_key: number;
@@ -110,24 +118,28 @@ function clampLimit(limit: number | undefined): number {
 
 type Statements = ReturnType<typeof prepare>;
 
+/** The statements reading one day's partition. */
+function preparePartition(db: Database.Database, day: number) {
+  const t = partitionTables(day);
+  const runs = (table: string, column: string) =>
+    db.prepare(
+      `SELECT id, time_first, time_last, events FROM ${table} WHERE instance_key = ? AND ${column} = ? AND time_last BETWEEN ? AND ?
+       AND time_first <= ? ORDER BY time_last DESC, id DESC LIMIT ${RUN_PAGE} OFFSET ?`,
+    );
+  return {
+    // The segments that can hold message X: those ending in [X, X + SEGMENT_SPAN] and starting at or before X.
+    bySegment: db.prepare(`SELECT id, events FROM ${t.messages} WHERE max_id BETWEEN ? AND ? AND min_id <= ? ORDER BY id`),
+    clientRuns: runs(t.clientRuns, 'client_key'),
+    topicRuns: runs(t.topicRuns, 'topic_key'),
+  };
+}
+type PartitionStatements = ReturnType<typeof preparePartition>;
+
 function prepare(db: Database.Database) {
   return {
     nodeId: db.prepare("SELECT value FROM meta WHERE key = 'node_id'").pluck(),
     keyOf: db.prepare('SELECT key FROM names WHERE name = ?').pluck(),
     nameOf: db.prepare('SELECT name FROM names WHERE key = ?').pluck(),
-    byMessage: db.prepare(
-      `SELECT time, kind, message_id, instance_key, client_key, topic_key, qos, acked_at FROM message_events WHERE message_id = ?
-       ORDER BY time, id LIMIT ${TRACE_LIMIT}`,
-    ),
-    ackOf: db.prepare(`SELECT min(time) FROM message_events WHERE message_id = ? AND client_key = ? AND kind = ${MessageKind.ack} AND time >= ?`).pluck(),
-    byClient: db.prepare(
-      `SELECT time, kind, message_id, client_key, topic_key, qos, acked_at FROM message_events
-       WHERE instance_key = ? AND client_key = ? AND time BETWEEN ? AND ? AND kind <> ${MessageKind.ack} ORDER BY time DESC LIMIT ?`,
-    ),
-    byTopic: db.prepare(
-      `SELECT time, kind, message_id, client_key, topic_key, qos, acked_at FROM message_events
-       WHERE instance_key = ? AND topic_key = ? AND time BETWEEN ? AND ? AND kind < ${MessageKind.sub} ORDER BY time DESC LIMIT ?`,
-    ),
     devices: db.prepare(
       `SELECT time, kind, channel, address, description FROM device_events
        WHERE instance_key = ? AND client_key = ? AND time BETWEEN ? AND ? ORDER BY time DESC, id DESC LIMIT ?`,
@@ -136,7 +148,7 @@ function prepare(db: Database.Database) {
       `SELECT max(time) AS time, max(connections) AS connections, max(subscriptions) AS subscriptions,
          sum(messages_in) AS messages_in, sum(messages_out) AS messages_out, sum(interval_ms) AS interval_ms,
          sum(throttled) AS throttled, sum(dropped) AS dropped, sum(offline_dropped) AS offline_dropped, sum(trace_dropped) AS trace_dropped
-       FROM samples WHERE instance_key = ? AND time BETWEEN ? AND ? GROUP BY time / ? ORDER BY 1`,
+       FROM samples WHERE instance_key = ? AND time BETWEEN ? AND ? GROUP BY CAST(time / ? AS INTEGER) ORDER BY 1`,
     ),
     topicCounts: db.prepare(
       `SELECT topic_key, sum(messages_in) AS messages_in, sum(messages_out) AS messages_out FROM topic_samples
@@ -149,6 +161,7 @@ export class TelemetryReader {
   private readonly file: string;
   private db: Database.Database | null = null;
   private s: Statements | null = null;
+  private readonly partitionStatements = new Map<number, PartitionStatements>();
   private nodeId = '';
 
   constructor(dataDir: string) {
@@ -182,6 +195,104 @@ export class TelemetryReader {
     this.db?.close();
     this.db = null;
     this.s = null;
+    this.partitionStatements.clear();
+  }
+
+  /** The partitions (days) in [from, to], newest first, with their statements. */
+  private partitions(fromDay = -Infinity, toDay = Infinity): { day: number; p: PartitionStatements }[] {
+    const db = this.db!;
+    const days = listPartitions(db);
+    const known = new Set(days);
+    // Retention dropped these: their statements are gone with them.
+    for (const day of this.partitionStatements.keys()) if (!known.has(day)) this.partitionStatements.delete(day);
+    const out: { day: number; p: PartitionStatements }[] = [];
+    for (let i = days.length - 1; i >= 0; i--) {
+      const day = days[i];
+      if (day < fromDay || day > toDay) continue;
+      let p = this.partitionStatements.get(day);
+      if (!p) {
+        try {
+          p = preparePartition(db, day);
+        } catch {
+          continue; // dropped meanwhile
+        }
+        this.partitionStatements.set(day, p);
+      }
+      out.push({ day, p });
+    }
+    return out;
+  }
+
+  /**
+   * Events of a client's (or topic's) runs in [from, to], newest first, at most `limit`: runs
+   * newest first, until the runs left can only hold older events.
+   */
+  private fromRuns(which: 'clientRuns' | 'topicRuns', instanceKey: number, key: number, q: TimeRange, limit: number): EventRow[] {
+    let out: EventRow[] = [];
+    let threshold = -Infinity;
+    const newestFirst = (a: EventRow, b: EventRow) => b.time - a.time || b.seq - a.seq;
+    partitions: for (const { p } of this.partitions(dayOf(q.from), dayOf(q.to))) {
+      for (let offset = 0; ; offset += RUN_PAGE) {
+        const runs = p[which].all(instanceKey, key, q.from, q.to + MAX_RUN_SPAN_MS, q.to, offset) as { id: number; time_last: number; events: Buffer }[];
+        for (const run of runs) {
+          // Runs come newest (time_last) first: the rest only hold events older than the limit's.
+          if (run.time_last < threshold) break partitions;
+          const events = unpackEvents(run.events);
+          for (let i = 0; i < events.length; i++) {
+            const e = events[i];
+            if (e.time < q.from || e.time > q.to) continue;
+            out.push({
+              time: e.time,
+              seq: run.id * 1_000_000 + i,
+              kind: e.kind,
+              message_id: e.messageId,
+              client_key: which === 'clientRuns' ? key : e.key,
+              topic_key: which === 'clientRuns' ? e.key : key,
+              qos: e.qos,
+              acked_at: e.ackedAt,
+            });
+          }
+          if (out.length >= limit) {
+            out.sort(newestFirst);
+            out = out.slice(0, limit);
+            threshold = out[limit - 1].time;
+          }
+        }
+        if (runs.length < RUN_PAGE) break;
+      }
+    }
+    return out.sort(newestFirst).slice(0, limit);
+  }
+
+  /** Every stored event of a message, in time order (from every day: deliveries may come days later). */
+  private messageRows(messageId: number, fromDay = -Infinity): (EventRow & { instance_key: number })[] {
+    const rows: (EventRow & { instance_key: number })[] = [];
+    for (const { p } of this.partitions(fromDay)) {
+      const segments = p.bySegment.all(messageId, messageId + SEGMENT_SPAN, messageId) as { id: number; events: Buffer }[];
+      for (const segment of segments) {
+        segmentEvents(segment.events, messageId).forEach((e, i) => {
+          if (rows.length >= TRACE_LIMIT) return;
+          rows.push({
+            time: e.time,
+            seq: segment.id * 1_000_000 + i,
+            kind: e.kind,
+            message_id: messageId,
+            instance_key: e.instanceKey,
+            client_key: e.clientKey,
+            topic_key: e.topicKey,
+            qos: e.qos,
+            acked_at: e.ackedAt,
+          });
+        });
+      }
+    }
+    return rows.sort((a, b) => a.time - b.time || a.seq - b.seq);
+  }
+
+  /** When the client acknowledged a delivery whose ack was not folded into its row; null if not (yet). */
+  private ackOf(r: EventRow): number | null {
+    const ack = this.messageRows(r.message_id, dayOf(r.time)).find((e) => e.kind === MessageKind.ack && e.client_key === r.client_key && e.time >= r.time);
+    return ack ? ack.time : null;
   }
 
   /** The message's origin and deliveries; null for an ID this data directory never issued or no longer has. */
@@ -189,7 +300,7 @@ export class TelemetryReader {
     const s = this.statements();
     const parsed = parseMessageId(messageId);
     if (!s || !parsed || parsed.nodeId !== this.nodeId) return null;
-    const rows = s.byMessage.all(parsed.id) as (EventRow & { instance_key: number })[];
+    const rows = this.messageRows(parsed.id);
     if (rows.length === 0) return null;
     const names = this.namer(s);
     const first = rows[0];
@@ -225,7 +336,7 @@ export class TelemetryReader {
     const instanceKey = s.keyOf.get(q.instanceId) as number | undefined;
     const clientKey = s.keyOf.get(q.clientId) as number | undefined;
     if (instanceKey === undefined || clientKey === undefined) return [];
-    return this.events(s, s.byClient.all(instanceKey, clientKey, q.from, q.to, clampLimit(q.limit)) as EventRow[]);
+    return this.events(s, this.fromRuns('clientRuns', instanceKey, clientKey, q, clampLimit(q.limit)));
   }
 
   /** The messages published on the topic (exact name) in the range, newest first (traceMessage has their deliveries). */
@@ -235,7 +346,7 @@ export class TelemetryReader {
     const instanceKey = s.keyOf.get(q.instanceId) as number | undefined;
     const topicKey = s.keyOf.get(q.topic) as number | undefined;
     if (instanceKey === undefined || topicKey === undefined) return [];
-    return this.events(s, s.byTopic.all(instanceKey, topicKey, q.from, q.to, clampLimit(q.limit)) as EventRow[]);
+    return this.events(s, this.fromRuns('topicRuns', instanceKey, topicKey, q, clampLimit(q.limit)));
   }
 
   /** The client's connects, disconnects and closes in the range, newest first. */
@@ -318,7 +429,7 @@ export class TelemetryReader {
       const delivery = r.kind === MessageKind.sub || r.kind === MessageKind.push_offline;
       let ackedAt: number | null = null;
       if (delivery) {
-        ackedAt = r.qos === 0 ? r.time : r.acked_at || ((s.ackOf.get(r.message_id, r.client_key, r.time) as number | null) ?? null);
+        ackedAt = r.qos === 0 ? r.time : r.acked_at || this.ackOf(r);
       }
       return {
         messageId: formatMessageId(this.nodeId, r.message_id),

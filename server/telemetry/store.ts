@@ -1,12 +1,14 @@
 /**
  * The writing side of telemetry.db, run in the telemetry worker thread (thread.ts): one
  * transaction per batch on prepared statements, names resolved to keys through a cache,
- * per-parent-topic counts folded into one-minute buckets, and retention in small chunks.
+ * message events into the day's partition (partitions.ts), per-parent-topic counts folded
+ * into one-minute buckets, and retention: whole days dropped, the small tables in chunks.
  */
 import type Database from 'better-sqlite3';
 import type { DeviceEventRecord, MessageColumns, NameUpdate, SampleRecord } from './batch';
 import { openWritable } from './database';
 import { MessageKind } from './kinds';
+import { createPartition, dayOf, DAY_MS, dropPartition, listPartitions, MAX_RUN_SPAN_MS, packEvent, packEvents, partitionTables, SEGMENT_SPAN, SEGMENT_WIDTH } from './partitions';
 
 /** The bucket of topic_samples: a minute (a week of a dozen parent topics stays ~100k rows). */
 export const TOPIC_BUCKET_MS = 60_000;
@@ -14,20 +16,35 @@ export const TOPIC_BUCKET_MS = 60_000;
 const RETENTION_CHUNK = 5000;
 /** Names kept in memory; beyond it the cache starts over (the table is the truth). */
 const NAME_CACHE_LIMIT = 100_000;
-/** Message events per INSERT statement: fewer calls into SQLite for the same rows. */
-const ROWS_PER_INSERT = 64;
-const MESSAGE_INSERT = 'INSERT INTO message_events (time, kind, instance_key, message_id, client_key, topic_key, qos, acked_at) VALUES ';
-const COLUMNS = 8;
-const ROW = `(${Array.from({ length: COLUMNS }, () => '?').join(', ')})`;
 
 type Statements = ReturnType<typeof prepare>;
+
+/** The statements writing one day's partition. */
+function preparePartition(db: Database.Database, day: number) {
+  createPartition(db, day);
+  const t = partitionTables(day);
+  return {
+    insertSegment: db.prepare(`INSERT INTO ${t.messages} (min_id, max_id, events) VALUES (?, ?, ?)`),
+    insertClientRun: db.prepare(`INSERT INTO ${t.clientRuns} (instance_key, client_key, time_first, time_last, events) VALUES (?, ?, ?, ?, ?)`),
+    insertTopicRun: db.prepare(`INSERT INTO ${t.topicRuns} (instance_key, topic_key, time_first, time_last, events) VALUES (?, ?, ?, ?, ?)`),
+  };
+}
+type PartitionStatements = ReturnType<typeof preparePartition>;
+
+/** The events of one batch, one day, for one client (or topic): collected into a run. */
+interface Run {
+  instanceKey: number;
+  key: number;
+  first: number;
+  last: number;
+  /** Packed events (partitions.ts). */
+  events: number[];
+}
 
 function prepare(db: Database.Database) {
   return {
     findName: db.prepare('SELECT key FROM names WHERE name = ?').pluck(),
     insertName: db.prepare('INSERT INTO names (name) VALUES (?)'),
-    insertMessage: db.prepare(MESSAGE_INSERT + ROW),
-    insertMessages: db.prepare(MESSAGE_INSERT + Array.from({ length: ROWS_PER_INSERT }, () => ROW).join(', ')),
     insertDevice: db.prepare(
       'INSERT INTO device_events (time, kind, instance_key, client_key, channel, address, description) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -41,7 +58,7 @@ function prepare(db: Database.Database) {
          messages_out = messages_out + excluded.messages_out`,
     ),
     // Batches go in in time order, so the oldest rows are the first by rowid: no index on time needed.
-    retention: (['message_events', 'device_events', 'samples', 'topic_samples'] as const).map((table) =>
+    retention: (['device_events', 'samples', 'topic_samples'] as const).map((table) =>
       db.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} ORDER BY rowid LIMIT ${RETENTION_CHUNK}) AND time < ?`),
     ),
   };
@@ -54,18 +71,22 @@ function prepare(db: Database.Database) {
  */
 function foldAcks(m: MessageColumns): Float64Array {
   const out = new Float64Array(m.count);
-  let open: Map<string, number> | null = null;
+  // message ID → client number → the delivery's index (numbers as keys: cheaper than strings)
+  let open: Map<number, Map<number, number>> | null = null;
   for (let i = 0; i < m.count; i++) {
     const kind = m.kinds[i];
     if ((kind === MessageKind.sub || kind === MessageKind.push_offline) && m.qos[i] > 0) {
-      (open ??= new Map()).set(`${m.ids[i]}:${m.clients[i]}`, i);
+      open ??= new Map();
+      let byClient = open.get(m.ids[i]);
+      if (!byClient) open.set(m.ids[i], (byClient = new Map()));
+      byClient.set(m.clients[i], i);
     } else if (kind === MessageKind.ack && open) {
-      const key = `${m.ids[i]}:${m.clients[i]}`;
-      const delivery = open.get(key);
+      const byClient = open.get(m.ids[i]);
+      const delivery = byClient?.get(m.clients[i]);
       if (delivery !== undefined) {
         out[delivery] = m.times[i];
         out[i] = -1;
-        open.delete(key);
+        byClient!.delete(m.clients[i]);
       }
     }
   }
@@ -87,14 +108,14 @@ export class TelemetryStore {
   private localNames: string[] = [];
   private localKeys: number[] = [];
   private localParents: number[] = [];
-  private readonly params: number[] = [];
   /** A batch failed: look every name up again. */
   private stale = false;
   private readonly writeBatch: (batch: BatchInput) => void;
+  private readonly partitions = new Map<number, PartitionStatements>();
 
   constructor(file: string) {
     this.db = openWritable(file);
-    // The indexes by client and by topic take inserts all over; keep their hot pages in memory (64 MB).
+    // The runs by client and by topic go all over their tables; keep their hot pages in memory (64 MB).
     this.db.pragma('cache_size = -65536');
     this.s = prepare(this.db);
     this.writeBatch = this.db.transaction((batch: BatchInput) => this.apply(batch));
@@ -104,18 +125,27 @@ export class TelemetryStore {
     try {
       this.writeBatch(batch);
     } catch (err) {
-      // Rolled back: names inserted by this batch are gone, so are the keys remembered for them.
+      // Rolled back: names inserted by this batch are gone, so are the keys remembered for them,
+      // and so is a partition it created.
       this.stale = true;
+      this.partitions.clear();
       throw err;
     }
   }
 
   /**
-   * Deletes rows older than `before` among the first RETENTION_CHUNK of each table; true when
-   * it deleted some (call again soon). Rows are in time order batch by batch, so once a chunk
-   * has nothing to delete the rest is newer, give or take one batch (caught on a later run).
+   * Drops the message-trace partitions of days that ended before `before` (so rows are kept
+   * at least the retention, at most a day longer), then deletes rows older than `before` among
+   * the first RETENTION_CHUNK of each small table; true when it deleted some (call again
+   * soon). Those rows are in time order batch by batch, so once a chunk has nothing to delete
+   * the rest is newer, give or take one batch (caught on a later run).
    */
   retain(before: number): boolean {
+    for (const day of listPartitions(this.db)) {
+      if ((day + 1) * DAY_MS > before) break;
+      this.partitions.delete(day);
+      dropPartition(this.db, day);
+    }
     let more = false;
     for (const statement of this.s.retention) {
       if (statement.run(before).changes > 0) more = true;
@@ -139,34 +169,113 @@ export class TelemetryStore {
     return key;
   }
 
+  /** The statements of a day's partition, created on first use. */
+  private partition(day: number): PartitionStatements {
+    let p = this.partitions.get(day);
+    if (!p) {
+      p = preparePartition(this.db, day);
+      this.partitions.set(day, p);
+    }
+    return p;
+  }
+
   private applyMessages(m: MessageColumns): void {
-    const s = this.s;
-    const keys = this.localKeys;
-    const params = this.params;
-    params.length = 0;
-    // In the order of the index by client: consecutive inserts then land next to each other in
-    // it, which is markedly cheaper than all over the tree. (Row IDs within one batch are thus
-    // not in time order; queries order by time, and retention checks the time of each row.)
     const ackedAt = foldAcks(m);
     let rows = 0;
     const order = new Uint32Array(m.count);
-    for (let i = 0; i < m.count; i++) if (ackedAt[i] >= 0) order[rows++] = i;
-    order.subarray(0, rows).sort((a, b) => keys[m.instances[a]] - keys[m.instances[b]] || keys[m.clients[a]] - keys[m.clients[b]] || m.times[a] - m.times[b]);
-    // Rows go in ROWS_PER_INSERT at a time, the rest one by one.
-    const whole = rows - (rows % ROWS_PER_INSERT);
-    for (let j = 0; j < rows; j++) {
-      const i = order[j];
-      params.push(m.times[i], m.kinds[i], keys[m.instances[i]], m.ids[i], keys[m.clients[i]], keys[m.topics[i]], m.qos[i], ackedAt[i]);
-      if (j < whole) {
-        if (params.length === ROWS_PER_INSERT * COLUMNS) {
-          s.insertMessages.run(params);
-          params.length = 0;
-        }
-      } else {
-        s.insertMessage.run(params);
-        params.length = 0;
+    let minTime = Infinity;
+    let maxTime = -Infinity;
+    for (let i = 0; i < m.count; i++) {
+      if (ackedAt[i] < 0) continue;
+      order[rows++] = i;
+      if (m.times[i] < minTime) minTime = m.times[i];
+      if (m.times[i] > maxTime) maxTime = m.times[i];
+    }
+    if (rows === 0) return;
+    // In the order of the table's key (message ID): new messages append at the end of the
+    // B-tree. A batch rarely straddles midnight; when it does, day by day.
+    const ids = m.ids;
+    const sorted = order.subarray(0, rows);
+    if (dayOf(minTime) === dayOf(maxTime)) sorted.sort((a, b) => ids[a] - ids[b] || a - b);
+    else sorted.sort((a, b) => dayOf(m.times[a]) - dayOf(m.times[b]) || ids[a] - ids[b] || a - b);
+
+    let start = 0;
+    while (start < rows) {
+      const day = dayOf(m.times[sorted[start]]);
+      let end = start + 1;
+      while (end < rows && dayOf(m.times[sorted[end]]) === day) end++;
+      this.writeDay(m, ackedAt, sorted.subarray(start, end), this.partition(day));
+      start = end;
+    }
+    this.countTopics(m);
+  }
+
+  /**
+   * Writes one day's events (in message ID order): a segment row for each span of message IDs,
+   * and the runs by client and by topic.
+   */
+  private writeDay(m: MessageColumns, ackedAt: Float64Array, rows: Uint32Array, p: PartitionStatements): void {
+    const keys = this.localKeys;
+    const clientRuns = new Map<number, Map<number, Run>>();
+    const topicRuns = new Map<number, Map<number, Run>>();
+    const run = (runs: Map<number, Map<number, Run>>, statement: Database.Statement, instanceKey: number, key: number, time: number): Run => {
+      let byKey = runs.get(instanceKey);
+      if (!byKey) runs.set(instanceKey, (byKey = new Map()));
+      let r = byKey.get(key);
+      if (r && (time - r.first > MAX_RUN_SPAN_MS || r.last - time > MAX_RUN_SPAN_MS)) {
+        this.writeRun(statement, r);
+        r = undefined;
+      }
+      if (!r) byKey.set(key, (r = { instanceKey, key, first: time, last: time, events: [] }));
+      if (time < r.first) r.first = time;
+      if (time > r.last) r.last = time;
+      return r;
+    };
+    const count = rows.length;
+    // The segments' events, packed into one array: each segment's blob is a view of its part.
+    const packed = new Float64Array(count * SEGMENT_WIDTH);
+    const bytes = Buffer.from(packed.buffer);
+    let segmentStart = 0;
+    for (let j = 0; j < count; j++) {
+      const i = rows[j];
+      const id = m.ids[i];
+      const kind = m.kinds[i];
+      const qos = m.qos[i];
+      const time = m.times[i];
+      const instanceKey = keys[m.instances[i]];
+      const clientKey = keys[m.clients[i]];
+      const topicKey = keys[m.topics[i]];
+      const at = j * SEGMENT_WIDTH;
+      packed[at] = id;
+      packed[at + 1] = time;
+      packed[at + 2] = kind + 8 * qos + 32 * clientKey;
+      packed[at + 3] = ackedAt[i];
+      packed[at + 4] = topicKey;
+      packed[at + 5] = instanceKey;
+      // A client's history leaves acks out (they are folded into, or found for, its deliveries);
+      // a topic's lists its origins.
+      if (kind !== MessageKind.ack) {
+        packEvent(run(clientRuns, p.insertClientRun, instanceKey, clientKey, time).events, time, kind, qos, topicKey, ackedAt[i], id);
+      }
+      if (kind < MessageKind.sub) packEvent(run(topicRuns, p.insertTopicRun, instanceKey, topicKey, time).events, time, kind, qos, clientKey, 0, id);
+      // The segment ends here when the next message ID is beyond its span (a message's events stay in one segment).
+      const next = j + 1 < count ? m.ids[rows[j + 1]] : Infinity;
+      const first = m.ids[rows[segmentStart]];
+      if (next !== id && next - first > SEGMENT_SPAN) {
+        p.insertSegment.run(first, id, bytes.subarray(segmentStart * SEGMENT_WIDTH * 8, (j + 1) * SEGMENT_WIDTH * 8));
+        segmentStart = j + 1;
       }
     }
+    for (const byKey of clientRuns.values()) for (const r of byKey.values()) this.writeRun(p.insertClientRun, r);
+    for (const byKey of topicRuns.values()) for (const r of byKey.values()) this.writeRun(p.insertTopicRun, r);
+  }
+
+  private writeRun(statement: Database.Statement, run: Run): void {
+    statement.run(run.instanceKey, run.key, run.first, run.last, packEvents(run.events));
+  }
+
+  private countTopics(m: MessageColumns): void {
+    const keys = this.localKeys;
     // instance key → bucket → parent topic key → [in, out]
     const counts = new Map<number, Map<number, Map<number, [number, number]>>>();
     for (let i = 0; i < m.count; i++) {
@@ -187,7 +296,7 @@ export class TelemetryStore {
     }
     for (const [instanceKey, byBucket] of counts) {
       for (const [bucket, byTopic] of byBucket) {
-        for (const [topicKey, [inCount, outCount]] of byTopic) s.addTopicCounts.run(instanceKey, bucket, topicKey, inCount, outCount);
+        for (const [topicKey, [inCount, outCount]] of byTopic) this.s.addTopicCounts.run(instanceKey, bucket, topicKey, inCount, outCount);
       }
     }
   }

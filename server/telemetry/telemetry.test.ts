@@ -11,7 +11,9 @@ import Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
 import { setMessageIdNode } from '../broker/message';
 import { connectClient, endClient, eventually, inboxOf, RawClient, startBroker, type TestBroker } from '../broker/testing/helpers';
+import { listPartitions, partitionTables, segmentEvents } from './partitions';
 import { TelemetryReader, type DeviceEvent } from './queries';
+import { writeOldMessages } from './testing/old-events';
 import { TelemetryWriter } from './writer';
 
 const ID = /^[0-9a-f]{32}$/;
@@ -163,6 +165,31 @@ describe('telemetry', () => {
     assert.equal(published?.messageId, events[1].messageId);
   });
 
+  it('lists a client\'s messages newest first across batches, cut at the limit', async () => {
+    const pub = await client('pub-many');
+    // Each publish in a batch of its own (a run of its own per client and topic).
+    for (let i = 0; i < 5; i++) {
+      await pub.publishAsync(`Many/${i}`, String(i), { qos: 1 });
+      await writer.flush();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const all = reader.messagesOfClient({ ...range(), clientId: 'pub-many' });
+    assert.deepEqual(
+      all.map((e) => e.topic),
+      ['Many/4', 'Many/3', 'Many/2', 'Many/1', 'Many/0'],
+    );
+    const newest = reader.messagesOfClient({ ...range(), clientId: 'pub-many', limit: 2 });
+    assert.deepEqual(
+      newest.map((e) => e.topic),
+      ['Many/4', 'Many/3'],
+    );
+    // A range that ends before the newest ones.
+    const older = reader.messagesOfClient({ ...range(), to: all[2].time, clientId: 'pub-many', limit: 2 });
+    assert.deepEqual(older.map((e) => e.topic).slice(0, 1), [all.find((e) => e.time <= all[2].time)!.topic]);
+    assert.ok(older.every((e) => e.time <= all[2].time));
+    assert.deepEqual(reader.messagesOfTopic({ ...range(), topic: 'Many/3' }).map((e) => e.messageId), [all[1].messageId]);
+  });
+
   describe('device trace', () => {
     const deviceEvents = (clientId: string, n: number) =>
       settled(
@@ -252,6 +279,15 @@ describe('telemetry', () => {
     assert.ok(last.connections >= 2, `connections ${last.connections}`);
     assert.ok(last.subscriptions >= 1);
     assert.ok(last.inPerSecond > 0 && last.outPerSecond > 0);
+    // Folded into buckets (the chart of a long range): one bucket holding them all.
+    await new Promise((r) => setTimeout(r, 5));
+    writer.sample(broker.broker);
+    await writer.flush();
+    const all = reader.samples(range());
+    assert.ok(all.length >= 2);
+    const folded = reader.samples({ ...range(), bucketMs: Date.now() * 2 });
+    assert.equal(folded.length, 1);
+    assert.equal(folded[0].time, all.at(-1)!.time);
 
     const topics = await settled(writer, () => reader.topicCounts(range()).find((t) => t.topic === 'Stats'), 'the topic count');
     assert.deepEqual(topics, { topic: 'Stats', messagesIn: 10, messagesOut: 10 });
@@ -266,21 +302,36 @@ describe('telemetry', () => {
 });
 
 describe('telemetry retention', () => {
-  it('deletes rows older than the retention and keeps newer ones', async () => {
+  it('drops whole days older than the retention and keeps newer ones', async () => {
     const dir = tempDir();
     const writer = TelemetryWriter.open(dir);
+    setMessageIdNode(writer.nodeId);
     const broker = await startBroker({ telemetry: writer });
     const reader = new TelemetryReader(dir);
     try {
       const pub = await connectClient(broker.port, { clientId: 'ret-pub' });
-      await pub.publishAsync('Old/x', 'old', { qos: 1 });
-      await settled(writer, () => reader.messagesOfTopic({ instanceId: 'default', topic: 'Old/x', from: 0, to: Date.now() }).length, 'the old event');
-      await new Promise((r) => setTimeout(r, 400));
       await pub.publishAsync('New/x', 'new', { qos: 1 });
       await writer.flush();
-      writer.setRetentionDays(200 / 86_400_000); // 200 ms
+      const day = 86_400_000;
+      // Recorded three days and one day ago (another day's partition each).
+      writeOldMessages(writer.file, [
+        { time: Date.now() - 3 * day, instanceId: 'default', clientId: 'ret-old', topic: 'Old/x', messageId: 11 },
+        { time: Date.now() - day, instanceId: 'default', clientId: 'ret-old', topic: 'Old/y', messageId: 12 },
+      ]);
       const all = { instanceId: 'default', from: 0, to: Date.now() + 1000 };
-      await eventually(() => reader.messagesOfTopic({ ...all, topic: 'Old/x' }).length === 0, 'old rows deleted');
+      assert.equal(reader.messagesOfClient({ ...all, clientId: 'ret-old' }).length, 2);
+      const oldId = reader.messagesOfTopic({ ...all, topic: 'Old/x' })[0].messageId;
+      assert.ok(reader.traceMessage(oldId));
+
+      writer.setRetentionDays(2);
+      await eventually(() => reader.messagesOfTopic({ ...all, topic: 'Old/x' }).length === 0, 'the three-day-old event deleted');
+      assert.equal(reader.traceMessage(oldId), null);
+      // Its day went as a whole (a dropped table, not rows deleted one by one); the newer days stay.
+      assert.equal(partitionCount(dir), 2);
+      assert.deepEqual(
+        reader.messagesOfClient({ ...all, clientId: 'ret-old' }).map((e) => e.topic),
+        ['Old/y'],
+      );
       assert.equal(reader.messagesOfTopic({ ...all, topic: 'New/x' }).length, 1);
       await endClient(pub);
     } finally {
@@ -333,11 +384,26 @@ describe('telemetry under a flood', () => {
   });
 });
 
-/** Message events on disk, counted independently of the reader's queries. */
+/** Message events on disk (every day's table), counted independently of the reader's queries. */
 function countRows(dir: string): number {
   const db = new Database(path.join(dir, 'telemetry.db'), { readonly: true });
   try {
-    return db.prepare("SELECT count(*) FROM message_events WHERE topic_key = (SELECT key FROM names WHERE name = 'Flood/x')").pluck().get() as number;
+    let n = 0;
+    for (const day of listPartitions(db)) {
+      const topicKey = db.prepare("SELECT key FROM names WHERE name = 'Flood/x'").pluck().get() as number;
+      const blobs = db.prepare(`SELECT events FROM ${partitionTables(day).messages}`).pluck().all() as Buffer[];
+      for (const blob of blobs) n += segmentEvents(blob).filter((e) => e.topicKey === topicKey).length;
+    }
+    return n;
+  } finally {
+    db.close();
+  }
+}
+
+function partitionCount(dir: string): number {
+  const db = new Database(path.join(dir, 'telemetry.db'), { readonly: true });
+  try {
+    return listPartitions(db).length;
   } finally {
     db.close();
   }

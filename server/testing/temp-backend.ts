@@ -31,6 +31,7 @@ export function tempBackend(overrides: Partial<MagpieConfig> = {}): TempBackend 
     brokerBind: '127.0.0.1',
     tlsCertFile: undefined,
     tlsKeyFile: undefined,
+    telemetrySampleMs: 10_000,
     ...overrides,
   });
   return {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { publicHostSchema } from '@/lib/schemas';
-import { getPublicHost, setPublicHost } from '../../services/settings';
+import { publicHostSchema, telemetryRetentionDaysSchema } from '@/lib/schemas';
+import { getPublicHost, getTelemetryRetentionDays, setPublicHost, setTelemetryRetentionDays } from '../../services/settings';
 import { protectedProcedure, router } from '../trpc';
 
 export const settingsRouter = router({
@@ -9,4 +9,9 @@ export const settingsRouter = router({
     // Checked here so that a failure names its form field.
     .input(z.object({ publicHost: publicHostSchema }))
     .mutation(({ ctx, input }) => ({ publicHost: setPublicHost(ctx.backend, input.publicHost) })),
+  /** Days message traces, device traces and statistics are kept (1-365, default 3). */
+  telemetryRetention: protectedProcedure.query(({ ctx }) => ({ telemetryRetentionDays: getTelemetryRetentionDays(ctx.backend) })),
+  setTelemetryRetention: protectedProcedure
+    .input(z.object({ telemetryRetentionDays: telemetryRetentionDaysSchema }))
+    .mutation(({ ctx, input }) => ({ telemetryRetentionDays: setTelemetryRetentionDays(ctx.backend, input.telemetryRetentionDays) })),
 });

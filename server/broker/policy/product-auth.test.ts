@@ -11,7 +11,8 @@ import type { IConnackPacket, IPubackPacket, ISubackPacket } from 'mqtt-packet';
 import { hmacSha1Base64 } from '../../crypto/signatures';
 import { permissionService } from '../../services/topic-permissions';
 import type { Connection } from '../protocol/connection';
-import { connectClient, eventually, inboxOf, RawClient } from '../testing/helpers';
+import { groupService, topicService } from '../../services/instance-resources';
+import { connectClient, eventually, inboxOf, RawClient, withTimeout } from '../testing/helpers';
 import {
   addAccessKey,
   addDeviceCredential,
@@ -253,6 +254,89 @@ describe('live configuration', () => {
     setKeyEnabled(pb, k.id, true);
     assert.equal(await connackCode(4, ids[0]!, login(ids[0]!, k).username, login(ids[0]!, k).password), 0);
     await bystander.endAsync();
+  });
+
+  it('deleting a Group ID closes its clients (MQTT 5 DISCONNECT 0x87, not authorized) and refuses them (2 / 0x85); other groups stay', async () => {
+    addTopicAndGroup(pb, 'Doomed', 'GID_doomed');
+    // An offline persistent session of the group, with a message waiting for it.
+    const sleeperId = 'GID_doomed@@@sleeper';
+    const sleeper = await connectClient(pb.port, { clientId: sleeperId, clean: false, ...login(sleeperId) });
+    await sleeper.subscribeAsync('Doomed/#', { qos: 1 });
+    await sleeper.endAsync();
+    const ids = ['GID_doomed@@@a', 'GID_doomed@@@b'];
+    const clients = await Promise.all(ids.map((id, i) => connectClient(pb.port, { protocolVersion: i === 0 ? 4 : 5, clientId: id, ...login(id) })));
+    const conns = ids.map(connectionOf);
+    const bystanderId = `${GROUP}@@@group-bystander`;
+    const bystander = await connectClient(pb.port, { protocolVersion: 5, clientId: bystanderId, ...login(bystanderId) });
+    await bystander.publishAsync('Doomed/waiting', 'for the sleeper', { qos: 1 });
+    const disconnect = new Promise<number | undefined>((resolve) => clients[1]!.once('disconnect', (p) => resolve(p.reasonCode)));
+    const closed = clients.map((c) => new Promise<void>((resolve) => c.once('close', () => resolve())));
+    for (const c of clients) c.options.reconnectPeriod = 0;
+
+    groupService.remove(pb.backend, { instanceId: pb.instanceId, name: 'GID_doomed' });
+    pb.refresh();
+    await withTimeout(Promise.all(closed), 1000, 'the group\'s clients closed');
+    assert.equal(await disconnect, 0x87);
+    for (const conn of conns) assert.equal(conn.endReason, 'not authorized');
+    assert.ok(bystander.connected, 'a client of another group stays');
+    assert.equal(await connackCode(4, ids[0]!, login(ids[0]!).username, login(ids[0]!).password), 2);
+    assert.equal(await connackCode(5, ids[1]!, login(ids[1]!).username, login(ids[1]!).password), 0x85);
+
+    // The group's sessions ended with it: created again, the sleeper starts afresh, nothing waiting.
+    groupService.create(pb.backend, { instanceId: pb.instanceId, name: 'GID_doomed' });
+    pb.refresh();
+    const c = await RawClient.connect(pb.port, 4);
+    const ack = (await c.handshake({ clientId: sleeperId, clean: false, ...withBuffer(login(sleeperId)) })) as IConnackPacket;
+    assert.equal(ack.returnCode, 0);
+    assert.equal(ack.sessionPresent, false, 'no session is left for a deleted group\'s client');
+    c.send({ cmd: 'pingreq' });
+    await c.next('pingresp');
+    assert.deepEqual(
+      c.pending().map((p) => p.cmd),
+      [],
+      'no offline message',
+    );
+    c.close();
+    await bystander.endAsync();
+  });
+
+  it('deleting a parent topic ends the subscriptions under it, online and offline: nothing arrives, even once it is created again', async () => {
+    addTopicAndGroup(pb, 'Fleeting', 'GID_fleet');
+    const onlineId = 'GID_fleet@@@online';
+    const offlineId = 'GID_fleet@@@offline';
+    const online = await connectClient(pb.port, { protocolVersion: 5, clientId: onlineId, ...login(onlineId) });
+    await online.subscribeAsync(['Fleeting/#', 'Orders/fleet'], { qos: 1 });
+    const offline = await connectClient(pb.port, { clientId: offlineId, clean: false, ...login(offlineId) });
+    await offline.subscribeAsync('Fleeting/+', { qos: 1 });
+    await offline.endAsync();
+    const sessions = pb.broker.instance(pb.instanceId)!.sessions;
+
+    topicService.remove(pb.backend, { instanceId: pb.instanceId, name: 'Fleeting' });
+    pb.refresh();
+    assert.deepEqual([...(sessions.get(onlineId)?.subscriptions?.keys() ?? [])], ['Orders/fleet'], 'the other parent topic\'s subscription stays');
+    assert.equal(sessions.get(offlineId)?.subscriptionCount, 0);
+
+    // Created again: the old subscriptions do not come back with it.
+    topicService.create(pb.backend, { instanceId: pb.instanceId, name: 'Fleeting' });
+    pb.refresh();
+    const pubId = `${GROUP}@@@fleet-pub`;
+    const pub = await connectClient(pb.port, { protocolVersion: 5, clientId: pubId, ...login(pubId) });
+    await pub.publishAsync('Fleeting/x', 'gone', { qos: 1 });
+    await pub.publishAsync('Orders/fleet', 'kept', { qos: 1 });
+    const [m] = await inboxOf(online).waitFor(1);
+    assert.equal(`${m!.topic} ${m!.payload}`, 'Orders/fleet kept');
+    // Offline messages would come first, right after CONNACK; a fresh message marks the end.
+    const back = await connectClient(pb.port, { clientId: offlineId, clean: false, ...login(offlineId) });
+    await back.subscribeAsync('Orders/fleet-back', { qos: 1 });
+    await pub.publishAsync('Orders/fleet-back', 'marker', { qos: 1 });
+    const got = await inboxOf(back).waitFor(1);
+    assert.deepEqual(
+      got.map((r) => r.topic),
+      ['Orders/fleet-back'],
+      'no offline message for a subscription that ended',
+    );
+    assert.equal(inboxOf(online).messages.length, 1);
+    await Promise.all([online.endAsync(), pub.endAsync(), back.endAsync()]);
   });
 
   it('open mode: anyone connects, any client ID and topic; switching it off closes those connections', async () => {

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { IConnackPacket, IPubackPacket, ISubackPacket } from 'mqtt-packet';
 import type { Connection } from '../protocol/connection';
 import { connectClient, eventually, inboxOf, RawClient } from '../testing/helpers';
+import { PUBLISH_OVERHEAD_BYTES } from '../settings';
 import { addAccessKey, addTopicAndGroup, signatureLogin, startProductBroker, type ProductBroker } from './testing/product-broker';
 
 let pb: ProductBroker;
@@ -166,6 +167,63 @@ describe('payload size', () => {
         ['size/ok', 'size/end'],
       );
       await watcher.endAsync();
+    } finally {
+      pb.setInstance({ maxPayloadBytes: 65536 });
+    }
+  });
+});
+
+describe('payload size and packet size', () => {
+  it('the packet limit follows the payload limit: at 1 MB a payload of exactly 1 MB arrives, one byte more gets PUBACK 0x97, only a packet beyond limit + room is a packet-size disconnect', async () => {
+    const limit = 1024 * 1024;
+    pb.setInstance({ maxPayloadBytes: limit });
+    try {
+      const watcher = await connectClient(pb.port, { protocolVersion: 5, clientId: 'big-watch' });
+      await watcher.subscribeAsync('big/#', { qos: 1 });
+
+      const c = await RawClient.connect(pb.port, 5);
+      const ack = (await c.handshake({ clientId: 'big5' })) as IConnackPacket;
+      assert.equal(ack.properties?.maximumPacketSize, limit + PUBLISH_OVERHEAD_BYTES, 'CONNACK advertises the payload limit plus room');
+      const publish = (topic: string, size: number, messageId: number) =>
+        c.send({ cmd: 'publish', topic, payload: Buffer.alloc(size, 7), qos: 1, messageId, dup: false, retain: false });
+      publish('big/at-limit', limit, 1);
+      assert.equal(((await c.next('puback', 10_000)) as IPubackPacket).reasonCode, 0);
+      publish('big/over', limit + 1, 2);
+      assert.equal(((await c.next('puback', 10_000)) as IPubackPacket).reasonCode, 0x97, 'refused by the payload limit');
+      publish('big/after', 1, 3);
+      assert.equal(((await c.next('puback')) as IPubackPacket).reasonCode, 0, 'the connection stays');
+
+      // A 3.1.1 client (MQTT.js) delivers a payload at the limit too.
+      const v4 = await connectClient(pb.port, { clientId: 'big4' });
+      await v4.publishAsync('big/v4', Buffer.alloc(limit, 4), { qos: 1 });
+
+      const got = await inboxOf(watcher).waitFor(3, 10_000);
+      assert.deepEqual(
+        got.map((m) => `${m.topic} ${m.payload.length}`),
+        [`big/at-limit ${limit}`, 'big/after 1', `big/v4 ${limit}`],
+      );
+
+      // Beyond the packet limit the framer refuses before buffering: DISCONNECT 0x95.
+      publish('big/huge', limit + PUBLISH_OVERHEAD_BYTES, 4);
+      assert.equal(((await c.next('disconnect', 10_000)) as { reasonCode?: number }).reasonCode, 0x95);
+      await c.waitClose();
+      await Promise.all([watcher.endAsync(), v4.endAsync()]);
+    } finally {
+      pb.setInstance({ maxPayloadBytes: 65536 });
+    }
+  });
+
+  it('a small payload limit lowers the packet limit with it', async () => {
+    pb.setInstance({ maxPayloadBytes: 1024 });
+    try {
+      const c = await RawClient.connect(pb.port, 5);
+      const ack = (await c.handshake({ clientId: 'small5' })) as IConnackPacket;
+      assert.equal(ack.properties?.maximumPacketSize, 1024 + PUBLISH_OVERHEAD_BYTES);
+      c.send({ cmd: 'publish', topic: 'small/x', payload: Buffer.alloc(1025), qos: 1, messageId: 1, dup: false, retain: false });
+      assert.equal(((await c.next('puback')) as IPubackPacket).reasonCode, 0x97);
+      c.send({ cmd: 'publish', topic: 'small/x', payload: Buffer.alloc(1024 + PUBLISH_OVERHEAD_BYTES), qos: 1, messageId: 2, dup: false, retain: false });
+      assert.equal(((await c.next('disconnect')) as { reasonCode?: number }).reasonCode, 0x95);
+      await c.waitClose();
     } finally {
       pb.setInstance({ maxPayloadBytes: 65536 });
     }

@@ -85,6 +85,8 @@ export class ProductPolicy implements Policy {
   /** AccessKeys used since the last takeUsedKeys() (for accessKeys.lastUsedAt). */
   private usedKeys = new Set<string>();
   private readonly sweepMs: number;
+  /** pruneSubscriptions() ran once for the bound instance. */
+  private subscriptionsReviewed = false;
 
   constructor(snapshot: InstanceSnapshot, options: ProductPolicyOptions = {}) {
     this.snap = snapshot;
@@ -99,10 +101,21 @@ export class ProductPolicy implements Policy {
 
   /** A new snapshot of the database: takes effect now, for new and existing connections. */
   update(snapshot: InstanceSnapshot): void {
+    const before = this.snap;
     this.snap = snapshot;
     this.permissions = new TopicPermissions(snapshot.permissions);
     if (this.signatureGrants.size > 1000) this.signatureGrants = new Map();
     this.review();
+    if (!snapshot.openMode) {
+      const removedGroups = [...before.groups].filter((g) => !snapshot.groups.has(g));
+      if (removedGroups.length > 0) this.endSessionsOf(new Set(removedGroups));
+    }
+    // Subscriptions are checked once when the instance is first reviewed (sessions restored
+    // from the store may predate a deletion), then whenever a parent topic disappears or
+    // open mode is switched off.
+    if (!this.subscriptionsReviewed || before.openMode || [...before.topics].some((t) => !snapshot.topics.has(t))) {
+      this.pruneSubscriptions();
+    }
   }
 
   /** AccessKeys that authenticated a client since the last call. */
@@ -187,6 +200,7 @@ export class ProductPolicy implements Policy {
   connected(conn: Connection): void {
     const grant = conn.grant as Grant | null;
     if (grant?.mode !== 'Token') return;
+    this.narrowToReadToken(conn, grant);
     this.tokenConns.add(conn);
     this.timer ??= setInterval(() => this.sweep(Date.now()), this.sweepMs).unref();
     this.checkTokens(conn, grant, Date.now());
@@ -310,6 +324,23 @@ export class ProductPolicy implements Policy {
     conn.closeWithReason(RC.notAuthorized, why);
   }
 
+  /**
+   * A token client resuming a persistent session: the subscriptions it made under an earlier
+   * token that this connection's R token does not cover are removed (a client that narrows its
+   * token narrows what it receives; without an R token it keeps none). Called after CONNACK,
+   * before the session resumes. Messages already queued for the session are still delivered:
+   * they were accepted while the old token allowed them.
+   */
+  private narrowToReadToken(conn: Connection, grant: TokenGrant): void {
+    const session = conn.session;
+    if (!session?.subscriptions) return;
+    const read = grant.read;
+    for (const filter of [...session.subscriptions.keys()]) {
+      const shared = parseSharedFilter(filter);
+      if (read === null || !read.entry.coversFilter(shared ? shared.filter : filter)) session.unsubscribe(filter);
+    }
+  }
+
   // ---- live configuration ----------------------------------------------------------------
 
   /** Closes the accepted connections the current snapshot no longer allows. */
@@ -325,6 +356,12 @@ export class ProductPolicy implements Policy {
         this.close(conn, 'not authorized');
         continue;
       }
+      // The client's Group ID was deleted: it could not connect now, so it may not stay.
+      const group = groupOfClientId(conn.clientId);
+      if (group === null || !snap.groups.has(group)) {
+        this.close(conn, 'not authorized');
+        continue;
+      }
       if (grant.mode === 'Signature') {
         const key = snap.accessKeys.get(grant.accessKeyId);
         if (!key || !key.enabled) this.close(conn, 'credential revoked');
@@ -334,6 +371,50 @@ export class ProductPolicy implements Policy {
       }
     }
     this.sweep(Date.now());
+  }
+
+  /**
+   * The sessions of a deleted Group ID's clients end (subscriptions, offline messages, stored
+   * state): they could never be resumed, and their queues would go on filling the instance's
+   * offline store at the expense of live clients. review() has already closed their connections.
+   */
+  private endSessionsOf(groups: ReadonlySet<string>): void {
+    const instance = this.instance;
+    if (!instance) return;
+    let ended = false;
+    for (const session of [...instance.sessions.values()]) {
+      const group = groupOfClientId(session.clientId);
+      if (group === null || !groups.has(group) || session.link) continue;
+      session.end();
+      ended = true;
+    }
+    if (ended) instance.commit();
+  }
+
+  /**
+   * Removes every subscription (of online and offline sessions) whose filter is no longer
+   * under a parent topic of the instance: a deleted parent topic stops deliveries at once
+   * (its topics are refused to publishers too), and subscriptions made in open mode outside
+   * any parent topic do not outlive it. Nothing happens in open mode.
+   */
+  private pruneSubscriptions(): void {
+    const instance = this.instance;
+    if (!instance) return;
+    this.subscriptionsReviewed = true;
+    if (this.snap.openMode) return;
+    let removed = false;
+    for (const session of instance.sessions.values()) {
+      const subscriptions = session.subscriptions;
+      if (!subscriptions) continue;
+      for (const filter of [...subscriptions.keys()]) {
+        const shared = parseSharedFilter(filter);
+        if (this.underParentTopic(shared ? shared.filter : filter)) continue;
+        session.unsubscribe(filter);
+        removed = true;
+      }
+    }
+    // Outside a broker turn nothing else commits the store's write log now.
+    if (removed) instance.commit();
   }
 }
 

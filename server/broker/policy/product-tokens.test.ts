@@ -184,6 +184,55 @@ describe('token mode: scope', () => {
   });
 });
 
+describe('token mode: reconnecting with a persistent session', () => {
+  for (const protocolVersion of [4, 5] as const) {
+    it(`MQTT ${protocolVersion === 4 ? '3.1.1' : '5.0'}: a narrower R token ends the subscriptions it does not cover; a W-only token keeps none`, async () => {
+      const wide = addToken(pb, key.id, 'R', ['Orders/#']);
+      const narrow = addToken(pb, key.id, 'R', ['Orders/a/#']);
+      const w = addToken(pb, key.id, 'W', ['Orders/#']);
+      const id = nextId();
+      const persistent = protocolVersion === 5 ? { properties: { sessionExpiryInterval: 600 } } : {};
+      const login = (password: string) => ({ protocolVersion, clientId: id, clean: false, username: username(), password, ...persistent });
+
+      const first = await connectClient(pb.port, login(`R|${wide}`));
+      await first.subscribeAsync(['Orders/a/#', 'Orders/b/#'], { qos: 1 });
+      await first.endAsync();
+
+      const second = await connectClient(pb.port, login(`R|${narrow}|W|${w}`));
+      assert.equal(second.connected, true);
+      await second.publishAsync('Orders/b/1', 'not for you', { qos: 1 });
+      await second.publishAsync('Orders/a/1', 'yours', { qos: 1 });
+      const [m] = await inboxOf(second).waitFor(1);
+      assert.equal(`${m!.topic} ${m!.payload}`, 'Orders/a/1 yours');
+      // The subscription it may still have works as before; the other one is gone for good.
+      await second.publishAsync('Orders/b/2', 'not for you', { qos: 1 });
+      await second.publishAsync('Orders/a/2', 'yours', { qos: 1 });
+      const got = await inboxOf(second).waitFor(2);
+      assert.deepEqual(
+        got.map((r) => r.topic),
+        ['Orders/a/1', 'Orders/a/2'],
+      );
+      await second.endAsync();
+
+      // Without an R token nothing of the session's subscriptions remains.
+      const third = await connectClient(pb.port, login(`W|${w}`));
+      assert.equal(pb.broker.instance(pb.instanceId)!.sessions.get(id)?.subscriptionCount, 0);
+      await third.publishAsync('Orders/a/3', 'nobody', { qos: 1 });
+      await third.endAsync();
+      const fourth = await connectClient(pb.port, login(`R|${wide}|W|${w}`));
+      await fourth.subscribeAsync('Orders/z', { qos: 1 });
+      await fourth.publishAsync('Orders/z', 'marker', { qos: 1 });
+      const after = await inboxOf(fourth).waitFor(1);
+      assert.deepEqual(
+        after.map((r) => r.topic),
+        ['Orders/z'],
+        'nothing was kept for the ended subscriptions',
+      );
+      await fourth.endAsync();
+    });
+  }
+});
+
 describe('token mode: in session', () => {
   it('$SYS/uploadToken replaces the token of that type; the upload reaches no subscriber', async () => {
     const w1 = addToken(pb, key.id, 'W', ['Orders/one']);

@@ -470,6 +470,9 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
   traceDevice(kind: DeviceKind, description: string): void {
     const telemetry = this.instance.telemetry;
     if (telemetry !== null) telemetry.device(kind, this.instance.id, this.clientId, this.channel, this.remoteAddress, description);
+    // Client status notification rules (rules/instance-rules.ts) hear the same events.
+    const rules = this.instance.rules;
+    if (rules !== null) rules.deviceEvent(kind, this, description);
   }
 
   /** Records the client's PUBACK/PUBCOMP of a delivery. */
@@ -486,6 +489,8 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
         return;
       case ConnState.Connected: {
         if (this.keepAliveMs === 0) return;
+        // Held back by the message TPS (its PINGREQs wait behind the paused input): not silent.
+        if (this.throttledFrame !== null) this.lastSeen = now;
         // [MQTT-3.1.2-24] 1.5 times the keep-alive without a packet closes the connection.
         const deadline = this.lastSeen + this.keepAliveMs * 1.5;
         if (now >= deadline) this.closeWithReason(RC.keepAliveTimeout, 'keep-alive timeout');

@@ -22,11 +22,13 @@ export type MessageValues = [
   expiresAt: number,
   publisher: string | null,
   createdAt: number,
+  protocolVersion: number,
+  cleanSession: number,
 ];
 
 /** The SQL column list matching MessageValues. */
 export const MESSAGE_COLUMNS =
-  'message_id, topic, payload, qos, retain, payload_format, content_type, response_topic, correlation_data, user_properties, expires_at, publisher, created_at';
+  'message_id, topic, payload, qos, retain, payload_format, content_type, response_topic, correlation_data, user_properties, expires_at, publisher, created_at, protocol_version, clean_session';
 
 export function messageValues(m: Message): MessageValues {
   const p = m.properties;
@@ -44,6 +46,8 @@ export function messageValues(m: Message): MessageValues {
     m.expiresAt,
     m.publisher,
     m.createdAt,
+    m.protocolVersion ?? 0,
+    m.cleanSession ? 1 : 0,
   ];
 }
 
@@ -62,6 +66,8 @@ export interface MessageRow {
   expiresAt: number;
   publisher: string | null;
   createdAt: number;
+  protocolVersion: number;
+  cleanSession: boolean;
 }
 
 export function messageFromRow(r: MessageRow): Message {
@@ -76,6 +82,8 @@ export function messageFromRow(r: MessageRow): Message {
     expiresAt: r.expiresAt,
     publisher: r.publisher,
     createdAt: r.createdAt,
+    protocolVersion: r.protocolVersion,
+    cleanSession: r.cleanSession,
   };
 }
 

@@ -119,7 +119,7 @@ function prepareStatements(db: Database.Database) {
          retain_as_published = excluded.retain_as_published, retain_handling = excluded.retain_handling, subscription_id = excluded.subscription_id`,
     ),
     deleteSubscription: db.prepare('DELETE FROM subscriptions WHERE instance_id = ? AND client_id = ? AND filter = ?'),
-    insertMessage: db.prepare(`INSERT OR IGNORE INTO messages (key, instance_id, ${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertMessage: db.prepare(`INSERT OR IGNORE INTO messages (key, instance_id, ${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     /** A message row no delivery refers to any more. */
     collectMessage: db.prepare('DELETE FROM messages WHERE key = ? AND NOT EXISTS (SELECT 1 FROM outgoing WHERE message_key = ?)'),
     upsertOutgoing: db.prepare(
@@ -132,7 +132,7 @@ function prepareStatements(db: Database.Database) {
     deleteOutgoing: db.prepare('DELETE FROM outgoing WHERE instance_id = ? AND client_id = ? AND seq = ? RETURNING message_key').pluck(),
     insertIncomingQos2: db.prepare('INSERT OR IGNORE INTO incoming_qos2 (instance_id, client_id, packet_id) VALUES (?, ?, ?)'),
     deleteIncomingQos2: db.prepare('DELETE FROM incoming_qos2 WHERE instance_id = ? AND client_id = ? AND packet_id = ?'),
-    upsertRetained: db.prepare(`INSERT OR REPLACE INTO retained (instance_id, ${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    upsertRetained: db.prepare(`INSERT OR REPLACE INTO retained (instance_id, ${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     deleteRetained: db.prepare('DELETE FROM retained WHERE instance_id = ? AND topic = ?'),
   };
 }

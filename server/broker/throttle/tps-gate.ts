@@ -6,6 +6,12 @@
  * second, when one instance-level timer resumes every parked connection. The publisher feels
  * it as TCP backpressure; its QoS 1/2 messages are acknowledged when they are really taken.
  *
+ * Deliveries of a message already accepted are never held back, so a fan-out can use more
+ * than a second's budget. What it overshoots is carried over as debt into the following
+ * second(s): they start with it already used, so inbound publishers wait until the average
+ * (in + out) is back at maxTps. Debt is capped at MAX_DEBT_SECONDS budgets, so one enormous
+ * fan-out cannot stall an instance's publishers for minutes.
+ *
  * Cost: nothing per connection (no timer, no closure); one timer per instance, armed only
  * while something is parked. With no limit (maxTps 0) counting is a single comparison.
  */
@@ -22,6 +28,9 @@ export interface TpsHost {
   readonly stats: InstanceStats;
 }
 
+/** At most this many seconds' budgets are carried over as debt. */
+export const MAX_DEBT_SECONDS = 10;
+
 export class TpsGate {
   /** The second (epoch s) `used` belongs to. */
   private second = 0;
@@ -33,20 +42,27 @@ export class TpsGate {
 
   /** Counts messages (in or out) against this second's budget. */
   count(n = 1): void {
-    if (this.host.settings.maxTps === 0) return;
-    const second = Math.floor(Date.now() / 1000);
-    if (second !== this.second) {
-      this.second = second;
-      this.used = 0;
-    }
+    const limit = this.host.settings.maxTps;
+    if (limit === 0) return;
+    this.roll(limit);
     this.used += n;
   }
 
-  /** True while this second's budget is used up. */
+  /** True while this second's budget (less the debt carried into it) is used up. */
   exhausted(): boolean {
     const limit = this.host.settings.maxTps;
-    if (limit === 0 || this.used < limit) return false;
-    return Math.floor(Date.now() / 1000) === this.second;
+    if (limit === 0 || this.used < limit) return false; // `used` only shrinks when seconds pass
+    this.roll(limit);
+    return this.used >= limit;
+  }
+
+  /** A new second: each second that passed pays one budget off what was used beyond the budgets. */
+  private roll(limit: number): void {
+    const second = Math.floor(Date.now() / 1000);
+    if (second === this.second) return;
+    const passed = second - this.second;
+    this.second = second;
+    this.used = this.used > limit * passed ? Math.min(this.used - limit * passed, limit * MAX_DEBT_SECONDS) : 0;
   }
 
   /** Pauses a connection until the next second (counted as one throttling event). */
@@ -71,6 +87,7 @@ export class TpsGate {
   };
 
   close(): void {
+    this.used = 0;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.parked = [];

@@ -13,8 +13,8 @@ import { groupService, topicService } from '../../../services/instance-resources
 import { newInstanceId } from '../../../services/instances';
 import { tempBackend, type TempBackend } from '../../../testing/temp-backend';
 import { Broker } from '../../broker';
-import type { InstanceSettings } from '../../settings';
 import { HOST } from '../../testing/helpers';
+import { instanceSettings } from '../instance-settings';
 import { ProductPolicy } from '../product-policy';
 import { SnapshotLoader } from '../snapshot';
 import { tokenHash } from '../tokens';
@@ -33,16 +33,8 @@ export interface ProductBroker {
   close(): Promise<void>;
 }
 
-function limitsOf(row: Instance): Partial<InstanceSettings> {
-  return {
-    maxKeepAlive: row.maxKeepAlive,
-    maxConnections: row.maxConnections,
-    maxSubscriptions: row.maxSubscriptions,
-    maxSubscriptionsPerClient: row.maxSubscriptionsPerClient,
-    maxTopicLength: row.maxTopicLength,
-    maxPayloadBytes: row.maxPayloadBytes,
-  };
-}
+/** What main.ts reconcile() gives the instance. */
+const limitsOf = instanceSettings;
 
 /** An instance (open mode off unless asked) with the given columns, served on a free port. */
 export async function startProductBroker(values: Partial<Instance> = {}): Promise<ProductBroker> {

@@ -97,6 +97,8 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
     properties: v5 ? passThroughProperties(props) : null,
     expiryInterval: v5 ? props?.messageExpiryInterval : undefined,
     publisher: conn.clientId,
+    protocolVersion: conn.protocolVersion,
+    cleanSession: !session.persistent,
   });
   const receivers = instance.publish(message);
 
