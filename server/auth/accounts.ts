@@ -7,6 +7,7 @@ import { loginFailures, sessions, users } from '@/db/schema';
 import { passwordSchema } from '@/lib/schemas';
 import type { Backend } from '../backend';
 import { AppError, parseInput } from '../errors';
+import { tokenHash } from '../crypto/token-hash';
 import { hashPassword, verifyPassword } from './password';
 
 export const ADMIN_USERNAME = 'admin';
@@ -63,7 +64,6 @@ function recordFailure({ db }: Backend, address: string, now: number): void {
     .run();
 }
 
-const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
 export interface SessionInfo {
   token: string;
@@ -100,7 +100,7 @@ export function openSession({ db }: Backend, userId: number, now = Date.now()): 
   const token = crypto.randomBytes(32).toString('base64url');
   const expiresAt = now + SESSION_TTL_MS;
   db.delete(sessions).where(lt(sessions.expiresAt, now)).run();
-  db.insert(sessions).values({ tokenHash: hashToken(token), userId, expiresAt }).run();
+  db.insert(sessions).values({ tokenHash: tokenHash(token), userId, expiresAt }).run();
   return { token, expiresAt };
 }
 
@@ -115,14 +115,14 @@ export function userForSession({ db }: Backend, token: string | undefined, now =
     .select({ id: users.id, username: users.username, expiresAt: sessions.expiresAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.tokenHash, hashToken(token)))
+    .where(eq(sessions.tokenHash, tokenHash(token)))
     .get();
   if (!row || row.expiresAt <= now) return null;
   return { id: row.id, username: row.username };
 }
 
 export function logout({ db }: Backend, token: string | undefined): void {
-  if (token) db.delete(sessions).where(eq(sessions.tokenHash, hashToken(token))).run();
+  if (token) db.delete(sessions).where(eq(sessions.tokenHash, tokenHash(token))).run();
 }
 
 export async function changePassword(

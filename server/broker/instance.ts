@@ -108,9 +108,7 @@ export class BrokerInstance implements SessionHost {
    * receiving sessions.
    */
   publish(message: Message, origin: MessageOrigin = 'pub_mqtt'): number {
-    this.stats.received++;
-    this.telemetry?.message(MessageKind[origin], this.id, message.publisher ?? '', message.id, message.topic, message.qos);
-    this.tps.count();
+    this.accept(message, origin);
     if (this.rules !== null) this.rules.outflow(message);
     const target = p2pTarget(message.topic);
     if (target !== null) return this.publishP2P(message, target);
@@ -145,10 +143,15 @@ export class BrokerInstance implements SessionHost {
   publishP2PAs(message: Message, p2pTopic: string, origin: MessageOrigin): number {
     const target = p2pTarget(p2pTopic);
     if (target === null) return this.publish(message, origin);
+    this.accept(message, origin);
+    return this.publishP2P(message, target);
+  }
+
+  /** Bookkeeping of every accepted message: counters, its trace event, the TPS budget. */
+  private accept(message: Message, origin: MessageOrigin): void {
     this.stats.received++;
     this.telemetry?.message(MessageKind[origin], this.id, message.publisher ?? '', message.id, message.topic, message.qos);
     this.tps.count();
-    return this.publishP2P(message, target);
   }
 
   private senderKeepsOffline(message: Message): boolean {

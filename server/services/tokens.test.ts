@@ -11,7 +11,8 @@ import { tokens } from '@/db/schema';
 import { insertInstance } from '../supervisor/testing/broker-process';
 import { tempBackend, type TempBackend } from '../testing/temp-backend';
 import { createAccessKey, setAccessKeyEnabled } from './access-keys';
-import { applyToken, queryToken, revokeToken, TokenApiError, tokenHash, type TokenErrorCode } from './tokens';
+import { tokenHash } from '../crypto/token-hash';
+import { applyToken, queryToken, revokeToken, TokenApiError, type TokenErrorCode } from './tokens';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

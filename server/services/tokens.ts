@@ -7,6 +7,7 @@
  * password). Only its SHA-256 is stored: the token itself is returned once, by apply.
  */
 import crypto from 'node:crypto';
+import { tokenHash } from '../crypto/token-hash';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { accessKeys, instances, tokens, type TokenRow } from '@/db/schema';
@@ -58,11 +59,6 @@ export interface TokenView {
   expired: boolean;
   /** Usable now: neither revoked nor expired. */
   valid: boolean;
-}
-
-/** The stored form of a token: SHA-256, hex. */
-export function tokenHash(token: string): string {
-  return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 function newToken(): string {

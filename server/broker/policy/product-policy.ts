@@ -25,7 +25,8 @@ import { parseSharedFilter } from '../routing/topics';
 import { groupOfClientId, isClientIdSignature, parseTokenPassword, parseUsername, type TokenType } from './credentials';
 import type { AuthDecision, ClientInfo, ConnectRefusal, ConnectRequest, Policy, SubscribeDecision } from './policy';
 import type { DeviceCredentialEntry, InstanceSnapshot } from './snapshot';
-import { TOKEN_INVALID, tokenHash, type TokenEntry } from './tokens';
+import { tokenHash } from '../../crypto/token-hash';
+import { TOKEN_INVALID, type TokenEntry } from './tokens';
 import { TopicPermissions } from './topic-permissions';
 
 export const UPLOAD_TOKEN_TOPIC = '$SYS/uploadToken';

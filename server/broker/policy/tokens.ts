@@ -8,7 +8,6 @@
  * - subscribe: the requested filter must be covered by one of them: every topic it matches is
  *   matched by the token's filter (`a/#` covers `a/+/c` and `a`; `a/+` does not cover `a/#`).
  */
-import crypto from 'node:crypto';
 import type { TokenRow } from '@/db/schema';
 
 /** `$SYS/tokenInvalidNotice` codes. */
@@ -78,10 +77,6 @@ export class TokenEntry {
     for (const r of this.resources) if (filterCovers(r, filter)) return true;
     return false;
   }
-}
-
-export function tokenHash(token: string): string {
-  return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 /**

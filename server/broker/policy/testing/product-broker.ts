@@ -17,7 +17,7 @@ import { HOST } from '../../testing/helpers';
 import { instanceSettings } from '../instance-settings';
 import { ProductPolicy } from '../product-policy';
 import { SnapshotLoader } from '../snapshot';
-import { tokenHash } from '../tokens';
+import { tokenHash } from '../../../crypto/token-hash';
 
 export interface ProductBroker {
   backend: TempBackend;
