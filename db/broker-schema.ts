@@ -4,7 +4,7 @@
  * file, so sharing a file would make console writes and broker commits wait on each other.
  *
  * What a broker restart must find again (see server/broker/store/types.ts): persistent
- * sessions, their subscriptions, queued and in-flight outgoing messages, inbound QoS 2 packet
+ * sessions (with a pending delayed will), their subscriptions, queued and in-flight outgoing messages, inbound QoS 2 packet
  * IDs, and retained messages. Every row carries the instance it belongs to; deleting an
  * instance deletes its rows (server/broker/store/sqlite.ts, `destroy`).
  *
@@ -47,6 +47,24 @@ export const brokerSessions = sqliteTable(
     expiryInterval: integer('expiry_interval').notNull(),
     /** 0 while connected. */
     disconnectedAt: integer('disconnected_at').notNull(),
+    /**
+     * An MQTT 5 will waiting for its Will Delay Interval (server/broker/store/types.ts,
+     * StoredWill): published at `will_at` (epoch ms), or when the session ends if that is
+     * earlier, also after a restart. 0 = no pending will (the other will columns are null).
+     */
+    willAt: integer('will_at').notNull().default(0),
+    willTopic: text('will_topic'),
+    willPayload: blob('will_payload', { mode: 'buffer' }),
+    willQos: integer('will_qos'),
+    willRetain: integer('will_retain', { mode: 'boolean' }),
+    willPayloadFormat: integer('will_payload_format', { mode: 'boolean' }),
+    willContentType: text('will_content_type'),
+    willResponseTopic: text('will_response_topic'),
+    willCorrelationData: blob('will_correlation_data', { mode: 'buffer' }),
+    /** JSON, as `messages.user_properties`. */
+    willUserProperties: text('will_user_properties'),
+    /** Seconds (MQTT 5 Message Expiry Interval), counted from when the will is published; null = never. */
+    willExpiryInterval: integer('will_expiry_interval'),
   },
   (t) => [primaryKey({ columns: [t.instanceId, t.clientId] })],
 );

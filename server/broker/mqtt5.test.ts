@@ -123,8 +123,80 @@ describe('topic alias (server to client)', () => {
       [
         ['tas/a', 1, 'tas/a'],
         ['', 1, 'tas/a'],
-        ['tas/b', undefined, 'tas/b'], // only one alias allowed, and it is taken
-        ['', 1, 'tas/a'],
+        ['tas/b', 1, 'tas/b'], // the only alias allowed is redefined for the new topic…
+        ['tas/a', 1, 'tas/a'], // …and back again
+      ],
+    );
+    sub.close();
+    await pub.endAsync();
+  });
+
+  it('reuses the least recently used alias once the client’s maximum is reached', async () => {
+    const max = 2;
+    const sub = await rawSubscriber('tal-raw', 'tal/#', { properties: { topicAliasMaximum: max } });
+    const pub = await connectClient(tb.port, { clientId: 'tal-pub', ...v5 });
+    const topics = ['tal/1', 'tal/2', 'tal/3', 'tal/1', 'tal/3', 'tal/3', 'tal/2', 'tal/1', 'tal/2', 'tal/4', 'tal/1', 'tal/2'];
+    for (const t of topics) await pub.publishAsync(t, t, { qos: 1 });
+    const got: IPublishPacket[] = [];
+    for (let i = 0; i < topics.length; i++) {
+      const p = (await sub.next('publish')) as IPublishPacket;
+      sub.send({ cmd: 'puback', messageId: p.messageId! });
+      got.push(p);
+    }
+    // What is on the wire: a topic name (with the alias it defines) or the alias alone.
+    assert.deepEqual(
+      got.map((p) => [p.topic, p.properties?.topicAlias]),
+      [
+        ['tal/1', 1], // new: alias 1
+        ['tal/2', 2], // new: alias 2, now both are taken
+        ['tal/3', 1], // least recently used: tal/1's alias
+        ['tal/1', 2], // tal/2's alias (tal/3 was used after it)
+        ['', 1], // tal/3
+        ['', 1],
+        ['tal/2', 2], // tal/1 used alias 2 longer ago than tal/3 used alias 1
+        ['tal/1', 1],
+        ['', 2], // tal/2
+        ['tal/4', 1], // tal/1 is the older
+        ['tal/1', 2],
+        ['tal/2', 1],
+      ],
+    );
+    // Resolved the way a client must (topic + alias defines it, alias alone uses it), every
+    // message is on its own topic, and no alias is above the maximum.
+    const table = new Map<number, string>();
+    const resolved = got.map((p) => {
+      const alias = p.properties?.topicAlias;
+      assert.ok(alias !== undefined && alias >= 1 && alias <= max, `alias ${alias}`);
+      if (p.topic !== '') table.set(alias, p.topic);
+      return table.get(alias);
+    });
+    assert.deepEqual(resolved, topics);
+    assert.deepEqual(
+      got.map((p) => p.payload.toString()),
+      topics,
+    );
+    sub.close();
+    await pub.endAsync();
+  });
+
+  it('never redefines an alias with a PUBLISH that is not sent', async () => {
+    // Too large for the client: dropped, so the alias it would have taken still means tbig/a.
+    const sub = await rawSubscriber('tal-big', 'tbig/#', { properties: { topicAliasMaximum: 1, maximumPacketSize: 200 } });
+    const pub = await connectClient(tb.port, { clientId: 'tbig-pub', ...v5 });
+    await pub.publishAsync('tbig/a', 'small', { qos: 1 });
+    await pub.publishAsync('tbig/b', Buffer.alloc(500), { qos: 1 });
+    await pub.publishAsync('tbig/a', 'again', { qos: 1 });
+    const got: IPublishPacket[] = [];
+    for (let i = 0; i < 2; i++) {
+      const p = (await sub.next('publish')) as IPublishPacket;
+      sub.send({ cmd: 'puback', messageId: p.messageId! });
+      got.push(p);
+    }
+    assert.deepEqual(
+      got.map((p) => [p.topic, p.properties?.topicAlias, p.payload.toString()]),
+      [
+        ['tbig/a', 1, 'small'],
+        ['', 1, 'again'],
       ],
     );
     sub.close();

@@ -176,6 +176,46 @@ describe('MQTT over WebSocket messages', () => {
     await endClient(bystander);
   });
 
+  it('answers a PUBLISH larger than the maximum packet size with DISCONNECT 0x95 (MQTT 5), whatever its size', async () => {
+    const bystander = await connectClient(0, via('ws', mb, { clientId: 'big-bystander', protocolVersion: 5 }));
+    await bystander.subscribeAsync('big/alive', { qos: 1 });
+    const maxPacketSize = mb.broker.instance('default')!.settings.maxPacketSize;
+
+    // Just over the limit, a few times over it, and far beyond it (1 MB), each in one message.
+    for (const size of [maxPacketSize + 1, 3 * maxPacketSize, 1024 * 1024]) {
+      for (const url of [wsUrl, wssUrl]) {
+        const big = await RawWsClient.connect(url, 5);
+        await big.handshake({ clientId: `big-${size}` });
+        big.send({ cmd: 'publish', topic: 'big/t', payload: Buffer.alloc(size, 1), qos: 1, messageId: 1, dup: false, retain: false });
+        await big.waitClose();
+        const d = big.pending().find((p: Packet) => p.cmd === 'disconnect') as IDisconnectPacket | undefined;
+        assert.equal(d?.reasonCode, 0x95, `${size} bytes over ${url}: ${JSON.stringify(big.pending().map((p) => p.cmd))}, close code ${big.closeCode}`);
+        assert.equal(big.pending().filter((p) => p.cmd === 'puback').length, 0);
+      }
+    }
+
+    // The same packet split over several messages: the declared size is enough.
+    const split = await RawWsClient.connect(wsUrl, 5);
+    await split.handshake({ clientId: 'big-split' });
+    const bytes = split.encode({ cmd: 'publish', topic: 'big/t', payload: Buffer.alloc(4 * maxPacketSize, 1), qos: 0, dup: false, retain: false });
+    split.sendRaw(bytes.subarray(0, 16));
+    await split.waitClose();
+    assert.equal((split.pending().find((p: Packet) => p.cmd === 'disconnect') as IDisconnectPacket | undefined)?.reasonCode, 0x95);
+
+    // MQTT 3.1.1: simply closed.
+    const big4 = await RawWsClient.connect(wsUrl, 4);
+    await big4.handshake({ clientId: 'big-4' });
+    big4.send({ cmd: 'publish', topic: 'big/t', payload: Buffer.alloc(1024 * 1024, 1), qos: 1, messageId: 1, dup: false, retain: false });
+    await big4.waitClose();
+    assert.deepEqual(big4.pending(), []);
+
+    await bystander.publishAsync('big/alive', 'still here', { qos: 1 });
+    const [m] = await inboxOf(bystander).waitFor(1);
+    assert.equal(m.payload.toString(), 'still here');
+    assert.equal(bystander.connected, true);
+    await endClient(bystander);
+  });
+
   it('keeps delivering to a healthy subscriber while a WebSocket subscriber stops reading', async () => {
     const stuck = await RawWsClient.connect(wsUrl);
     await stuck.handshake({ clientId: 'ws-stuck' });

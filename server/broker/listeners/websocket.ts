@@ -15,7 +15,7 @@ import { WebSocketServer } from 'ws';
 import type { BrokerInstance } from '../instance';
 import { Connection } from '../protocol/connection';
 import { closeServer, disconnectClients, listenServer, trackSocket, type Listener, type ListenOptions, type TlsCredentials } from './types';
-import { WebSocketSocket } from './ws-socket';
+import { MqttWebSocket, WebSocketSocket } from './ws-socket';
 
 export const MQTT_WS_PATH = '/mqtt';
 /** Subprotocols we speak, in order of preference. */
@@ -40,7 +40,12 @@ export function chooseSubprotocol(offered: Iterable<string>): string | null {
   return best;
 }
 
-/** Largest WebSocket message accepted: room for a maximum-size packet and then some. */
+/**
+ * Largest WebSocket message `ws` buffers: room for a maximum-size packet and then some. An
+ * oversize packet within it is found by the framer from its declared length; a message over
+ * it is refused by `ws` before it is buffered and answered by the Connection as well
+ * (MqttWebSocket): MQTT 5 clients get DISCONNECT 0x95 either way.
+ */
 function payloadLimit(maxPacketSize: number): number {
   return 2 * maxPacketSize + 1024;
 }
@@ -80,6 +85,7 @@ export class WebSocketListener implements Listener {
       perMessageDeflate: false,
       skipUTF8Validation: true, // text frames are refused anyway
       maxPayload: payloadLimit(instance.settings.maxPacketSize),
+      WebSocket: MqttWebSocket,
       handleProtocols: (offered) => chooseSubprotocol(offered) ?? false,
     });
     this.server.on('connection', (socket: net.Socket) => trackSocket(this.sockets, socket));
@@ -127,7 +133,10 @@ export class WebSocketListener implements Listener {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       socket.off('error', ignore); // ws handles the socket's errors from here on
       if (this.closing) ws.terminate();
-      else new Connection(new WebSocketSocket(ws, socket), this.instance, this);
+      else {
+        const adapter = new WebSocketSocket(ws, socket);
+        adapter.oversizeSink = new Connection(adapter, this.instance, this);
+      }
     });
   }
 

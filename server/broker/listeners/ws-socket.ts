@@ -3,7 +3,11 @@
  *
  * In: every binary message is handed on as 'data'; the framer does not care where frames
  * begin, so one MQTT packet may span messages and one message may carry several packets.
- * A text message closes the connection [MQTT-6.0.0-1].
+ * A text message closes the connection [MQTT-6.0.0-1]. A message too large even to buffer
+ * (over the WebSocket server's maxPayload, a little above what a maximum-size packet needs)
+ * is the MQTT layer's to answer, like an oversize packet on TCP: `ws` found it and wants to
+ * close with 1009, but MqttWebSocket hands it to the Connection instead, which sends MQTT 5
+ * clients DISCONNECT 0x95 and then closes (see MqttWebSocket).
  *
  * Out: writes between cork() and uncork() (one batcher flush) leave as a single binary
  * message. `writableLength` is the WebSocket's bufferedAmount (what the TCP/TLS socket below
@@ -22,6 +26,30 @@ type TaggedWebSocket = WebSocket & { [ADAPTER]?: WebSocketSocket };
 
 /** Close code for a text frame (RFC 6455 1003: unsupported data). */
 const CLOSE_UNSUPPORTED_DATA = 1003;
+/** Close code `ws` uses for a message over its maxPayload (RFC 6455 1009: message too big). */
+const CLOSE_MESSAGE_TOO_BIG = 1009;
+
+/** Who decides about a message too large to read: the Connection (its FrameSink side). */
+export interface OversizeSink {
+  onOversize(): void;
+}
+
+/**
+ * The WebSocket class of the server (WebSocketServer option `WebSocket`). When `ws` refuses a
+ * message over maxPayload, it stops reading and calls close(1009) at once, before its 'error'
+ * event, so nothing could be sent any more. Here that close is left to the MQTT layer instead:
+ * the Connection writes its DISCONNECT (0x95 for MQTT 5; nothing for 3.1.1) and ends, which
+ * closes the WebSocket (1000) after it. Nothing more is read from the socket meanwhile.
+ */
+export class MqttWebSocket extends WebSocket {
+  override close(code?: number, data?: string | Buffer): void {
+    if (code === CLOSE_MESSAGE_TOO_BIG && this.readyState === WebSocket.OPEN) {
+      const adapter = (this as TaggedWebSocket)[ADAPTER];
+      if (adapter !== undefined && adapter.messageTooLarge()) return;
+    }
+    super.close(code, data);
+  }
+}
 
 export class WebSocketSocket extends EventEmitter implements ConnectionSocket {
   /** Messages handed to the WebSocket whose write has not completed yet. */
@@ -30,6 +58,8 @@ export class WebSocketSocket extends EventEmitter implements ConnectionSocket {
   private corked: Buffer | Buffer[] | null = null;
   private terminated = false;
   private closed = false;
+  /** The Connection reading this socket, told about a message too large to read (set by the listener). */
+  oversizeSink: OversizeSink | null = null;
   private readonly sent: (err?: Error) => void;
 
   constructor(
@@ -125,6 +155,14 @@ export class WebSocketSocket extends EventEmitter implements ConnectionSocket {
 
   setNoDelay(): this {
     return this; // ws already sets TCP_NODELAY on its socket
+  }
+
+  /** `ws` refused a message over its maxPayload; false when no Connection takes it (then `ws` closes with 1009). */
+  messageTooLarge(): boolean {
+    const sink = this.oversizeSink;
+    if (sink === null || this.destroyed) return false;
+    sink.onOversize();
+    return true;
   }
 
   /** The WebSocket closed (handshake done, peer gone, or terminated). */

@@ -114,8 +114,8 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
   connectedWithZeroExpiry = true;
   /** Inbound topic aliases (client → server), created on first use. */
   topicAliases: Map<number, string> | null = null;
-  /** Outbound topic aliases (server → client) by topic, when the client allows them. */
-  private outAliases: Map<string, number> | null = null;
+  /** Outbound topic aliases (server → client), when the client allows them; created with the first alias. */
+  private outAliases: OutboundAliases | null = null;
 
   // FrameSink
   framePending: Buffer | null = null;
@@ -347,6 +347,8 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
     if (this.state !== ConnState.Connected) return true; // left in flight for the next connection
     let properties: Record<string, unknown> | null = null;
     let topic = message.topic;
+    /** The alias this PUBLISH uses (nothing to allocate), or the alias it (re)defines. */
+    let usedAlias: OutboundAlias | undefined;
     let newAlias = 0;
     if (this.protocolVersion === 5) {
       if (message.properties || message.expiresAt !== 0 || subscriptionIds) {
@@ -356,14 +358,16 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
         if (subscriptionIds) properties.subscriptionIdentifier = subscriptionIds.length === 1 ? subscriptionIds[0] : subscriptionIds;
       }
       if (this.clientTopicAliasMaximum > 0) {
-        // First use of a topic sends it with a new alias; later ones send only the alias.
-        // Aliases are never reassigned once the client's maximum is reached.
-        const known = this.outAliases?.get(topic);
-        if (known !== undefined) {
-          (properties ??= {}).topicAlias = known;
+        // First use of a topic sends it with an alias, which defines the alias for the client;
+        // later ones send only the alias. Once the client's maximum is reached, the least
+        // recently used alias is redefined for the new topic (MQTT 5 §3.3.2.3.4).
+        const aliases = this.outAliases;
+        usedAlias = aliases?.byTopic.get(topic);
+        if (usedAlias !== undefined) {
+          (properties ??= {}).topicAlias = usedAlias.alias;
           topic = '';
-        } else if ((this.outAliases?.size ?? 0) < this.clientTopicAliasMaximum) {
-          newAlias = (this.outAliases?.size ?? 0) + 1;
+        } else {
+          newAlias = aliases === null ? 1 : aliases.nextAlias(this.clientTopicAliasMaximum);
           (properties ??= {}).topicAlias = newAlias;
         }
       }
@@ -374,8 +378,9 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
       this.instance.stats.dropped++;
       return false;
     }
-    // Only a packet that is really sent establishes its alias.
-    if (newAlias !== 0) (this.outAliases ??= new Map()).set(message.topic, newAlias);
+    // Only a packet that is really sent establishes its alias (or counts as its use).
+    if (usedAlias !== undefined) this.outAliases!.use(usedAlias);
+    else if (newAlias !== 0) (this.outAliases ??= new OutboundAliases()).define(message.topic, newAlias);
     this.write(buf);
     this.instance.stats.sent++;
     const telemetry = this.instance.telemetry;
@@ -507,6 +512,62 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
   startKeepAlive(): void {
     if (this.keepAliveMs > 0) this.instance.wheel.schedule(this, this.lastSeen + this.keepAliveMs * 1.5);
     else this.instance.wheel.cancel(this);
+  }
+}
+
+/** One outbound topic alias; the aliases of a connection form a list from newest to oldest use. */
+interface OutboundAlias {
+  topic: string;
+  readonly alias: number;
+  newer: OutboundAlias | null;
+  older: OutboundAlias | null;
+}
+
+/**
+ * The topic aliases a connection has defined for its client, least recently used first to go.
+ * A PUBLISH through a known alias only moves it to the front of the list (no allocation);
+ * one object per alias, made when the alias is first defined.
+ */
+class OutboundAliases {
+  readonly byTopic = new Map<string, OutboundAlias>();
+  private newest: OutboundAlias | null = null;
+  private oldest: OutboundAlias | null = null;
+
+  /** The alias a new topic gets: the next unused one, or once all `maximum` are used the least recently used. */
+  nextAlias(maximum: number): number {
+    const size = this.byTopic.size;
+    return size < maximum ? size + 1 : this.oldest!.alias;
+  }
+
+  /** `topic` now has `alias` (from nextAlias, in the same turn): new, or taken from the topic that had it. */
+  define(topic: string, alias: number): void {
+    let entry = this.oldest;
+    if (entry !== null && entry.alias === alias) {
+      this.byTopic.delete(entry.topic);
+      entry.topic = topic;
+      this.use(entry);
+    } else {
+      entry = { topic, alias, newer: null, older: this.newest };
+      if (this.newest !== null) this.newest.newer = entry;
+      else this.oldest = entry;
+      this.newest = entry;
+    }
+    this.byTopic.set(topic, entry);
+  }
+
+  /** A PUBLISH used the alias: it becomes the most recently used. */
+  use(entry: OutboundAlias): void {
+    if (this.newest === entry) return;
+    // Unlink (it has a newer neighbour, since it is not the newest)…
+    const older = entry.older;
+    entry.newer!.older = older;
+    if (older !== null) older.newer = entry.newer;
+    else this.oldest = entry.newer;
+    // …and put it in front.
+    entry.newer = null;
+    entry.older = this.newest;
+    this.newest!.newer = entry;
+    this.newest = entry;
   }
 }
 

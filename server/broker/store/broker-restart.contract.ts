@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { IConnackPacket, IPublishPacket } from 'mqtt-packet';
+import type { IConnackPacket, IConnectPacket, IPublishPacket } from 'mqtt-packet';
 import { Broker } from '../broker';
 import { connectClient, eventually, HOST, inboxOf, RawClient, roundTrip } from '../testing/helpers';
 import type { PersistenceProvider } from './types';
@@ -93,6 +93,82 @@ export function brokerRestartContract(name: string, store: RestartablePersistenc
       assert.equal(retained.payload.toString(), 'retained');
       await roundTrip(late);
       await late.endAsync();
+      await broker.close();
+      store.close?.(persistence);
+    });
+
+    it('keeps a pending MQTT 5 delayed will: it fires at its time, at once if that passed, or not at all after a reconnect', async () => {
+      let persistence = store.first();
+      let broker = new Broker({ persistence });
+      let { port } = await broker.listen({ port: 0, host: HOST });
+      /** Drops a persistent MQTT 5 client with a delayed will, without DISCONNECT. */
+      const dropWithWill = async (clientId: string, delaySeconds: number) => {
+        const c = await RawClient.connect(port, 5);
+        await c.handshake({
+          clientId,
+          clean: false,
+          properties: { sessionExpiryInterval: 300 },
+          will: {
+            topic: `will/${clientId}`,
+            payload: Buffer.from(`gone ${clientId}`),
+            qos: 1,
+            retain: false,
+            properties: { willDelayInterval: delaySeconds, contentType: 'text/plain', userProperties: { k: 'v' } },
+          },
+        } as Partial<IConnectPacket>);
+        c.close();
+        await eventually(() => broker.instance('default')!.sessions.get(clientId)?.link === null, `${clientId} detached`);
+      };
+      const droppedAt = Date.now();
+      await dropWithWill('w-due', 2); // due while the broker is up again
+      await dropWithWill('w-late', 1); // due while the broker is down
+      await dropWithWill('w-back', 2); // its client comes back first
+      await broker.close();
+      await new Promise((r) => setTimeout(r, 1100));
+
+      persistence = store.afterRestart(persistence);
+      broker = new Broker({ persistence });
+      ({ port } = await broker.listen({ port: 0, host: HOST }));
+      const watcher = await RawClient.connect(port, 5);
+      await watcher.handshake({ clientId: 'w-watch' });
+      watcher.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'will/#', qos: 1 }] });
+      await watcher.next('suback');
+      const back = await RawClient.connect(port, 5);
+      const ack = (await back.handshake({ clientId: 'w-back', clean: false, properties: { sessionExpiryInterval: 300 } })) as IConnackPacket;
+      assert.equal(ack.sessionPresent, true);
+
+      const late = (await watcher.next('publish')) as IPublishPacket;
+      assert.equal(late.topic, 'will/w-late');
+      assert.equal(late.payload.toString(), 'gone w-late');
+      assert.equal(late.properties?.contentType, 'text/plain');
+      assert.deepEqual({ ...late.properties?.userProperties }, { k: 'v' });
+      watcher.send({ cmd: 'puback', messageId: late.messageId! });
+      const due = (await watcher.next('publish')) as IPublishPacket;
+      assert.equal(due.topic, 'will/w-due');
+      assert.ok(Date.now() - droppedAt >= 1900, `the will came ${Date.now() - droppedAt} ms after the drop`);
+      watcher.send({ cmd: 'puback', messageId: due.messageId! });
+      // w-back's will would have been due by now: it was cancelled by the reconnect.
+      await new Promise((r) => setTimeout(r, Math.max(0, droppedAt + 2600 - Date.now())));
+      watcher.send({ cmd: 'pingreq' });
+      await watcher.next('pingresp');
+      assert.deepEqual(watcher.pending().filter((p) => p.cmd === 'publish'), []);
+      back.close();
+      watcher.close();
+      await broker.close();
+
+      // Published wills are not stored any more: a second restart sends nothing.
+      persistence = store.afterRestart(persistence);
+      broker = new Broker({ persistence });
+      ({ port } = await broker.listen({ port: 0, host: HOST }));
+      const again = await RawClient.connect(port, 5);
+      await again.handshake({ clientId: 'w-watch-2' });
+      again.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'will/#', qos: 1 }] });
+      await again.next('suback');
+      await new Promise((r) => setTimeout(r, 600));
+      again.send({ cmd: 'pingreq' });
+      await again.next('pingresp');
+      assert.deepEqual(again.pending().filter((p) => p.cmd === 'publish'), []);
+      again.close();
       await broker.close();
       store.close?.(persistence);
     });

@@ -12,6 +12,7 @@ import type {
   StoredSession,
   StoredSessionMeta,
   StoredSubscription,
+  StoredWill,
 } from './types';
 
 interface SessionRecord {
@@ -19,6 +20,7 @@ interface SessionRecord {
   subscriptions: Map<string, StoredSubscription>;
   outgoing: Map<number, StoredOutgoing>;
   incomingQos2: Set<number>;
+  will: StoredWill | null;
 }
 
 export class MemorySessionStore implements SessionStore {
@@ -30,6 +32,7 @@ export class MemorySessionStore implements SessionStore {
       subscriptions: [...r.subscriptions.values()].map((s) => ({ ...s })),
       outgoing: [...r.outgoing.values()].sort((a, b) => a.seq - b.seq).map((o) => ({ ...o })),
       incomingQos2: [...r.incomingQos2],
+      will: r.will ? copyWill(r.will) : null,
     }));
   }
 
@@ -42,6 +45,7 @@ export class MemorySessionStore implements SessionStore {
         subscriptions: new Map(),
         outgoing: new Map(),
         incomingQos2: new Set(),
+        will: null,
       });
     }
   }
@@ -83,6 +87,16 @@ export class MemorySessionStore implements SessionStore {
   deleteIncomingQos2(clientId: string, packetId: number): void {
     this.records.get(clientId)?.incomingQos2.delete(packetId);
   }
+
+  saveWill(clientId: string, will: StoredWill | null): void {
+    const record = this.records.get(clientId);
+    if (record) record.will = will ? copyWill(will) : null;
+  }
+}
+
+function copyWill(will: StoredWill): StoredWill {
+  const m = will.message;
+  return { at: will.at, message: { ...m, properties: m.properties ? { ...m.properties } : m.properties } };
 }
 
 class MemoryInstanceStore implements InstanceStore {

@@ -110,6 +110,59 @@ export function sessionStoreContract(name: string, open: () => SessionStore, reo
       );
     });
 
+    it('keeps a pending will with the session until it is cleared, and through a meta update', () => {
+      const store = open();
+      store.saveSession({ clientId: 'w1', expiryInterval: 300, disconnectedAt: 0 });
+      assert.equal(reload(store).find((x) => x.clientId === 'w1')!.will, null);
+      const userProperties = Object.assign(Object.create(null) as Record<string, string | string[]>, { a: '1', b: ['2', '3'] });
+      const will = {
+        topic: 'wills/w1',
+        payload: Buffer.from([0, 1, 2, 255]),
+        qos: 1 as const,
+        retain: true,
+        properties: {
+          payloadFormatIndicator: false,
+          contentType: 'application/octet-stream',
+          responseTopic: 'r/w1',
+          correlationData: Buffer.from('corr'),
+          userProperties,
+        },
+        expiryInterval: 45,
+      };
+      store.saveWill('w1', { message: will, at: 1_700_000_002_000 });
+      will.topic = 'changed later'; // the store keeps its own copy
+      store.saveSession({ clientId: 'w1', expiryInterval: 300, disconnectedAt: 1_700_000_000_000 });
+      const s = reload(store).find((x) => x.clientId === 'w1')!;
+      assert.equal(s.disconnectedAt, 1_700_000_000_000);
+      assert.ok(s.will);
+      assert.equal(s.will.at, 1_700_000_002_000);
+      const m = s.will.message;
+      assert.deepEqual(
+        [m.topic, [...m.payload], m.qos, m.retain, m.expiryInterval],
+        ['wills/w1', [0, 1, 2, 255], 1, true, 45],
+      );
+      assert.equal(m.properties?.payloadFormatIndicator, false);
+      assert.equal(m.properties?.contentType, 'application/octet-stream');
+      assert.equal(m.properties?.responseTopic, 'r/w1');
+      assert.equal(m.properties?.correlationData?.toString(), 'corr');
+      assert.deepEqual({ ...m.properties?.userProperties }, { a: '1', b: ['2', '3'] });
+
+      // A will without properties or expiry comes back without them.
+      store.saveWill('w1', { message: { topic: 'wills/plain', payload: Buffer.alloc(0), qos: 0, retain: false }, at: 5 });
+      const plain = reload(store).find((x) => x.clientId === 'w1')!.will!;
+      assert.deepEqual([plain.message.topic, plain.message.payload.length, plain.message.qos, plain.message.retain, plain.at], ['wills/plain', 0, 0, false, 5]);
+      assert.ok(!plain.message.properties);
+      assert.equal(plain.message.expiryInterval, undefined);
+
+      store.saveWill('w1', null);
+      assert.equal(reload(store).find((x) => x.clientId === 'w1')!.will, null);
+      store.saveWill('ghost', { message: will, at: 1 });
+      assert.equal(
+        reload(store).find((x) => x.clientId === 'ghost'),
+        undefined,
+      );
+    });
+
     it('ignores writes for a session that does not exist', () => {
       const store = open();
       store.saveOutgoing('ghost', outgoing(1, 'x'));

@@ -5,7 +5,8 @@
  * down while the broker is stopped).
  */
 import type { QoS, UserProperties } from 'mqtt-packet';
-import type { Message, MessageProperties } from '../message';
+import type { Message, MessageProperties, NewMessage } from '../message';
+import type { StoredWill } from './types';
 
 /** The message columns in the order of the INSERT statements in sqlite.ts (after key/instance). */
 export type MessageValues = [
@@ -87,7 +88,82 @@ export function messageFromRow(r: MessageRow): Message {
   };
 }
 
-function propertiesFromRow(r: MessageRow): MessageProperties | null {
+/** The will columns of `sessions` in the order of the UPDATE in sqlite.ts (after will_at); all null for no will. */
+export type WillValues = [
+  topic: string | null,
+  payload: Buffer | null,
+  qos: number | null,
+  retain: number | null,
+  payloadFormat: number | null,
+  contentType: string | null,
+  responseTopic: string | null,
+  correlationData: Buffer | null,
+  userProperties: string | null,
+  expiryInterval: number | null,
+];
+
+const NO_WILL: WillValues = [null, null, null, null, null, null, null, null, null, null];
+
+/** The SQL assignments matching WillValues (will_at first). */
+export const WILL_ASSIGNMENTS =
+  'will_at = ?, will_topic = ?, will_payload = ?, will_qos = ?, will_retain = ?, will_payload_format = ?, will_content_type = ?, will_response_topic = ?, will_correlation_data = ?, will_user_properties = ?, will_expiry_interval = ?';
+
+export function willValues(will: NewMessage | null): WillValues {
+  if (will === null) return NO_WILL;
+  const p = will.properties;
+  return [
+    will.topic,
+    will.payload,
+    will.qos,
+    will.retain ? 1 : 0,
+    p?.payloadFormatIndicator === undefined ? null : p.payloadFormatIndicator ? 1 : 0,
+    p?.contentType ?? null,
+    p?.responseTopic ?? null,
+    p?.correlationData ?? null,
+    p?.userProperties === undefined ? null : JSON.stringify(p.userProperties),
+    will.expiryInterval ?? null,
+  ];
+}
+
+/** The will columns of a session row as drizzle returns them (db/broker-schema.ts, brokerSessions). */
+export interface WillRow {
+  clientId: string;
+  willAt: number;
+  willTopic: string | null;
+  willPayload: Buffer | null;
+  willQos: number | null;
+  willRetain: boolean | null;
+  willPayloadFormat: boolean | null;
+  willContentType: string | null;
+  willResponseTopic: string | null;
+  willCorrelationData: Buffer | null;
+  willUserProperties: string | null;
+  willExpiryInterval: number | null;
+}
+
+export function willFromRow(r: WillRow): StoredWill | null {
+  if (r.willAt === 0 || r.willTopic === null || r.willPayload === null) return null;
+  const message: NewMessage = {
+    topic: r.willTopic,
+    payload: r.willPayload,
+    qos: (r.willQos ?? 0) as QoS,
+    retain: r.willRetain ?? false,
+    properties: propertiesFromRow({
+      payloadFormat: r.willPayloadFormat,
+      contentType: r.willContentType,
+      responseTopic: r.willResponseTopic,
+      correlationData: r.willCorrelationData,
+      userProperties: r.willUserProperties,
+    }),
+    publisher: r.clientId,
+  };
+  if (r.willExpiryInterval !== null) message.expiryInterval = r.willExpiryInterval;
+  return { message, at: r.willAt };
+}
+
+function propertiesFromRow(
+  r: Pick<MessageRow, 'payloadFormat' | 'contentType' | 'responseTopic' | 'correlationData' | 'userProperties'>,
+): MessageProperties | null {
   let out: MessageProperties | null = null;
   if (r.payloadFormat !== null) (out ??= {}).payloadFormatIndicator = r.payloadFormat;
   if (r.contentType !== null) (out ??= {}).contentType = r.contentType;

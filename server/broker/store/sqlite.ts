@@ -14,7 +14,8 @@
  * **Group commit.** Every SessionStore/RetainedStore call appends a small record to the
  * instance's write log (copying what it must keep: the caller mutates its entries later);
  * commit() writes the whole log in one transaction. The broker calls commit() once per turn,
- * before any acknowledgement of that turn leaves (protocol/write-batcher.ts). A commit that
+ * before any acknowledgement of that turn leaves (protocol/write-batcher.ts); a turn that
+ * wrote to the log but flushes nothing commits at its end by itself (append). A commit that
  * fails rolls back and keeps its log, so the next commit retries it and nothing is
  * acknowledged in between.
  *
@@ -49,7 +50,17 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from '../../../db/broker-schema';
 import { isExpired, type Message } from '../message';
 import { MemoryRetainedStore, type RetainedStore } from '../routing/retained';
-import { MESSAGE_COLUMNS, messageFromRow, messageValues, subscriptionIdsFromColumn, subscriptionIdsToColumn } from './sqlite-rows';
+import {
+  MESSAGE_COLUMNS,
+  messageFromRow,
+  messageValues,
+  subscriptionIdsFromColumn,
+  subscriptionIdsToColumn,
+  WILL_ASSIGNMENTS,
+  willFromRow,
+  willValues,
+  type WillValues,
+} from './sqlite-rows';
 import type {
   InstanceStore,
   PersistenceProvider,
@@ -58,6 +69,7 @@ import type {
   StoredSession,
   StoredSessionMeta,
   StoredSubscription,
+  StoredWill,
 } from './types';
 
 export const BROKER_DATABASE_FILE = 'broker.db';
@@ -96,6 +108,7 @@ type Write =
   | { op: 'deleteOutgoing'; clientId: string; seq: number }
   | { op: 'incomingQos2'; clientId: string; packetId: number }
   | { op: 'deleteIncomingQos2'; clientId: string; packetId: number }
+  | { op: 'will'; clientId: string; at: number; values: WillValues }
   | { op: 'retained'; message: Message }
   | { op: 'deleteRetained'; topic: string };
 
@@ -132,6 +145,7 @@ function prepareStatements(db: Database.Database) {
     deleteOutgoing: db.prepare('DELETE FROM outgoing WHERE instance_id = ? AND client_id = ? AND seq = ? RETURNING message_key').pluck(),
     insertIncomingQos2: db.prepare('INSERT OR IGNORE INTO incoming_qos2 (instance_id, client_id, packet_id) VALUES (?, ?, ?)'),
     deleteIncomingQos2: db.prepare('DELETE FROM incoming_qos2 WHERE instance_id = ? AND client_id = ? AND packet_id = ?'),
+    updateWill: db.prepare(`UPDATE sessions SET ${WILL_ASSIGNMENTS} WHERE instance_id = ? AND client_id = ?`),
     upsertRetained: db.prepare(`INSERT OR REPLACE INTO retained (instance_id, ${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     deleteRetained: db.prepare('DELETE FROM retained WHERE instance_id = ? AND topic = ?'),
   };
@@ -199,6 +213,9 @@ function applyWrites(s: Statements, instanceId: string, writes: readonly Write[]
         break;
       case 'deleteIncomingQos2':
         s.deleteIncomingQos2.run(instanceId, w.clientId, w.packetId);
+        break;
+      case 'will':
+        s.updateWill.run(w.at, ...w.values, instanceId, w.clientId);
         break;
       case 'retained':
         s.upsertRetained.run(instanceId, ...messageValues(w.message));
@@ -329,6 +346,8 @@ class SqliteInstanceStore implements InstanceStore {
   /** Messages whose row is already written by this log: a fan-out inserts the payload once. */
   private readonly loggedMessages = new Set<number>();
   private closed = false;
+  /** A commit at the end of this turn is scheduled (see append). */
+  private commitScheduled = false;
 
   constructor(
     private readonly provider: SqlitePersistence,
@@ -346,8 +365,28 @@ class SqliteInstanceStore implements InstanceStore {
   }
 
   append(write: Write): void {
-    if (!this.closed) this.log.push(write);
+    if (this.closed) return;
+    this.log.push(write);
+    // The write batcher commits before it flushes, but a change that sends nothing (a client
+    // dropping without DISCONNECT, which arms its delayed will; a timer) would otherwise wait
+    // for the next flush of any connection, and be lost if the process is killed before one.
+    // Committing at the end of the turn in any case is still one transaction per turn: when
+    // the batcher runs later in the same turn its commit finds the log empty.
+    if (!this.commitScheduled) {
+      this.commitScheduled = true;
+      setImmediate(this.commitAtEndOfTurn);
+    }
   }
+
+  private readonly commitAtEndOfTurn = (): void => {
+    this.commitScheduled = false;
+    try {
+      this.commit();
+    } catch (err) {
+      // The log stays; the next commit (the batcher's, or the next turn's) retries it.
+      console.error('broker store commit failed', err);
+    }
+  };
 
   /** The key of a message an outgoing row refers to; logs its row unless this log already has it. */
   messageKey(message: Message): number {
@@ -400,6 +439,7 @@ class SqliteInstanceStore implements InstanceStore {
         subscriptions: [],
         outgoing: [],
         incomingQos2: [],
+        will: willFromRow(r),
       });
     }
     for (const r of db.select().from(brokerSubscriptions).where(eq(brokerSubscriptions.instanceId, id)).orderBy(asc(brokerSubscriptions.filter)).all()) {
@@ -534,6 +574,12 @@ class SqliteSessionStore implements SessionStore {
   deleteIncomingQos2(clientId: string, packetId: number): void {
     if (!this.known.has(clientId)) return;
     this.store.append({ op: 'deleteIncomingQos2', clientId, packetId });
+  }
+
+  saveWill(clientId: string, will: StoredWill | null): void {
+    if (!this.known.has(clientId)) return;
+    // The values are read now: the caller's will may change after this returns.
+    this.store.append({ op: 'will', clientId, at: will ? will.at : 0, values: willValues(will ? will.message : null) });
   }
 }
 

@@ -13,7 +13,7 @@
  * QoS 0 messages are never stored.
  */
 import type { QoS } from 'mqtt-packet';
-import type { Message } from '../message';
+import type { Message, NewMessage } from '../message';
 import type { RetainedStore } from '../routing/retained';
 
 export interface StoredSubscription {
@@ -51,11 +51,24 @@ export interface StoredSessionMeta {
   disconnectedAt: number;
 }
 
+/**
+ * An MQTT 5 will waiting for its Will Delay Interval after the client dropped (or for the
+ * session's end, whichever is first). Published at `at` even when the broker restarted meanwhile.
+ */
+export interface StoredWill {
+  /** Topic, payload, QoS, retain, pass-through properties and message expiry (seconds, counted from publication). */
+  message: NewMessage;
+  /** Epoch ms when the will delay ends. */
+  at: number;
+}
+
 export interface StoredSession extends StoredSessionMeta {
   subscriptions: StoredSubscription[];
   /** In seq order. */
   outgoing: StoredOutgoing[];
   incomingQos2: number[];
+  /** The pending delayed will; null = none. */
+  will: StoredWill | null;
 }
 
 export interface SessionStore {
@@ -76,6 +89,8 @@ export interface SessionStore {
   deleteOutgoing(clientId: string, seq: number): void;
   saveIncomingQos2(clientId: string, packetId: number): void;
   deleteIncomingQos2(clientId: string, packetId: number): void;
+  /** Sets (a will is now waiting for its delay) or clears (published, or cancelled by a reconnect) the session's pending will. The store must copy what it keeps. */
+  saveWill(clientId: string, will: StoredWill | null): void;
 }
 
 /** Everything one broker instance persists. */
