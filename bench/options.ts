@@ -25,10 +25,12 @@ export interface Options {
   retryBudgetMs: number;
   /** Our broker's telemetry: off (default), on, or both (a second column, ours-telemetry, to compare). */
   telemetry: 'off' | 'on' | 'both';
+  /** Our broker runs with Node's --cpu-prof, writing .cpuprofile files into this directory. */
+  profileDir: string | null;
 }
 
 export function parseOptions(argv: string[]): Options {
-  const known = ['brokers', 'only', 'workers', 'warmup', 'duration', 'latency-duration', 'retry-budget', 'idle', 'out', 'filter', 'window', 'telemetry'];
+  const known = ['brokers', 'only', 'workers', 'warmup', 'duration', 'latency-duration', 'retry-budget', 'idle', 'out', 'filter', 'window', 'telemetry', 'profile'];
   for (const a of argv) {
     const name = /^--([a-z-]+)(=|$)/.exec(a)?.[1];
     if (a === '--quick') continue;
@@ -60,6 +62,7 @@ export function parseOptions(argv: string[]): Options {
     filter: get('filter') ?? null,
     window: Number(get('window') ?? 4000),
     telemetry: telemetryMode(get('telemetry')),
+    profileDir: get('profile') ? path.resolve(get('profile')!) : null,
   };
 }
 

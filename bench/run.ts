@@ -7,7 +7,7 @@
  *
  *   node --import tsx bench/run.ts [--brokers=ours,mosquitto,aedes] [--only=idle,throughput,latency,persistent]
  *     [--workers=2] [--warmup=1] [--duration=2] [--latency-duration=6] [--window=4000] [--idle=N]
- *     [--filter=text] [--retry-budget=120] [--quick] [--out=file] [--telemetry=off|on|both]
+ *     [--filter=text] [--retry-budget=120] [--quick] [--out=file] [--telemetry=off|on|both] [--profile=dir]
  *
  * Modules: options.ts (the flags), scenarios.ts (what runs and what is measured), render.ts
  * (the tables and targets), lib/ (brokers and /proc, load-generator IPC, raw MQTT, histogram).
@@ -71,8 +71,8 @@ async function main(): Promise<void> {
       if (skipped[name]) continue;
       try {
         if (name === 'ours') {
-          brokers.ours = await startOurs(dir, { telemetry: opts.telemetry === 'on' });
-          if (opts.telemetry === 'both') brokers['ours-telemetry'] = await startOurs(dir, { telemetry: true, name: 'ours-telemetry' });
+          brokers.ours = await startOurs(dir, { telemetry: opts.telemetry === 'on', profileDir: opts.profileDir });
+          if (opts.telemetry === 'both') brokers['ours-telemetry'] = await startOurs(dir, { telemetry: true, name: 'ours-telemetry', profileDir: opts.profileDir });
         }
         else if (name === 'aedes') brokers.aedes = await startAedes();
         else {

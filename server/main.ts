@@ -10,6 +10,7 @@ import { bootstrapAdmin } from './auth/accounts';
 import { openBackend } from './backend';
 import { loadConfig } from './config';
 import { handleOpenApi } from './http/open-api';
+import { BROKER_EXEC_ARGV } from './broker/process-tuning';
 import { BrokerSupervisor } from './supervisor/broker-supervisor';
 import { setSupervisor } from './supervisor/registry';
 
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   // The broker runs the same TypeScript through tsx, in its own process and event loop.
   const supervisor = new BrokerSupervisor({
     entry: path.join(process.cwd(), 'server', 'broker', 'main.ts'),
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...BROKER_EXEC_ARGV],
   });
   setSupervisor(supervisor);
   supervisor.start();

@@ -22,6 +22,7 @@ import { SqlitePersistence } from '../../server/broker/store/sqlite';
 import { setMessageIdNode } from '../../server/broker/message';
 import type { InstanceSettings } from '../../server/broker/settings';
 import { TelemetryWriter } from '../../server/telemetry/writer';
+import { tuneBrokerProcess } from '../../server/broker/process-tuning';
 
 /** 0 = none, for each of the product's instance limits (settings.ts). */
 const NO_PRODUCT_LIMITS: Partial<InstanceSettings> = {
@@ -38,6 +39,7 @@ const NO_PRODUCT_LIMITS: Partial<InstanceSettings> = {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 async function main(): Promise<void> {
+  tuneBrokerProcess();
   const [dataDir, portArg, mode] = process.argv.slice(2);
   if (!dataDir) throw new Error('usage: ours.ts <dataDir> [port]');
   const persistence = new SqlitePersistence(dataDir, { migrationsFolder: path.join(root, 'db', 'broker-migrations') });

@@ -10,6 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { BROKER_EXEC_ARGV } from '../../server/broker/process-tuning';
 
 export type BrokerName = 'ours' | 'ours-telemetry' | 'mosquitto' | 'aedes';
 /** The brokers `--brokers` chooses from. */
@@ -180,9 +181,14 @@ function running(name: BrokerName, version: string, setup: string, child: ChildP
 const NODE_TSX = ['--import', 'tsx'];
 
 /** Our broker; with `telemetry`, recording trace events and samples into telemetry.db as in production. */
-export async function startOurs(tmp: string, { telemetry = false, name = 'ours' as BrokerName } = {}): Promise<RunningBroker> {
+export async function startOurs(
+  tmp: string,
+  { telemetry = false, name = 'ours' as BrokerName, profileDir = null as string | null } = {},
+): Promise<RunningBroker> {
   const dataDir = path.join(tmp, `${name}-data`);
-  const args = [...NODE_TSX, path.join(BENCH_DIR, 'brokers', 'ours.ts'), dataDir, '0', ...(telemetry ? ['telemetry'] : [])];
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  // The Node options the console's supervisor starts the broker with (process-tuning.ts).
+  const args = [...profile, ...BROKER_EXEC_ARGV, path.join(BENCH_DIR, 'brokers', 'ours.ts'), dataDir, '0', ...(telemetry ? ['telemetry'] : [])];
   const child = spawnWithFdLimit(process.execPath, args, [
     'ignore',
     'pipe',

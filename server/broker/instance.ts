@@ -4,7 +4,7 @@
  * batcher but never each other's messages: a client reaches exactly the instance whose
  * listener it dialled.
  */
-import { createMessage, type Message, type NewMessage } from './message';
+import { createMessage, keepPayload, type Message, type NewMessage } from './message';
 import { allowAll, type Policy } from './policy/policy';
 import type { Connection } from './protocol/connection';
 import type { WriteBatcher } from './protocol/write-batcher';
@@ -112,10 +112,11 @@ export class BrokerInstance implements SessionHost {
     if (this.rules !== null) this.rules.outflow(message);
     const target = p2pTarget(message.topic);
     if (target !== null) return this.publishP2P(message, target);
-    if (message.retain && this.settings.retainAvailable) this.retained.set(message);
-    const deliveries = this.router.match(message);
-    for (const d of deliveries) d.subscriber.deliver(message, d.qos, d.retain, d.subscriptionIds);
-    return deliveries.length;
+    if (message.retain && this.settings.retainAvailable) {
+      keepPayload(message);
+      this.retained.set(message);
+    }
+    return this.router.deliver(message);
   }
 
   /**

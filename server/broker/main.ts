@@ -22,6 +22,7 @@ import { SqlitePersistence } from './store/sqlite';
 import { RuleEngine, setRuleEngine } from './rules/engine';
 import type { ClusterConfig } from './rules/types';
 import { setMessageIdNode } from './message';
+import { tuneBrokerProcess } from './process-tuning';
 import { readRetentionDays } from '../telemetry/settings';
 import { TelemetryWriter } from '../telemetry/writer';
 
@@ -38,6 +39,7 @@ const USED_KEYS_FLUSH_MS = 5000;
 const send = (msg: BrokerMessage) => process.send?.(msg);
 
 async function main(): Promise<void> {
+  tuneBrokerProcess();
   const config = loadConfig();
   const bindHost = config.brokerBind;
   const db = openDatabase(config.dataDir);

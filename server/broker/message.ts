@@ -79,14 +79,29 @@ export function parseMessageId(hex: string): { nodeId: string; id: number } | nu
 }
 
 /**
- * A payload that will be kept for a while (retained, queued offline) must not pin the whole
- * socket read buffer it was sliced from: copy it when it is a small view of a large buffer.
+ * A payload is a view into whatever buffer it arrived in: a socket read (up to 64 KB of other
+ * clients' packets) or a slice of Node's Buffer pool (process-tuning.ts). While a message
+ * passes through in a turn or two that costs nothing, so it is never copied on the way. What
+ * is kept for longer must not keep that whole buffer alive: `compactPayload` returns a copy
+ * in memory of its own when the payload is a view of a larger buffer.
  */
 export function compactPayload(payload: Buffer): Buffer {
-  if (payload.byteLength * 2 < payload.buffer.byteLength && payload.buffer.byteLength > 8192) {
-    return Buffer.from(payload);
-  }
-  return payload;
+  if (payload.byteLength === payload.buffer.byteLength || payload.byteLength === 0) return payload;
+  const copy = Buffer.allocUnsafeSlow(payload.byteLength);
+  payload.copy(copy);
+  return copy;
+}
+
+/**
+ * Called where a message starts to wait (the retained store, a session queue, the in-flight
+ * window of a client that went offline): compacts its payload in place. Every holder of
+ * the message sees the same bytes before and after, so the message stays one object (the
+ * store keys rows by identity) and a fan-out to many queues copies it once.
+ */
+export function keepPayload(message: Message): void {
+  const payload = message.payload;
+  const compact = compactPayload(payload);
+  if (compact !== payload) (message as { payload: Buffer }).payload = compact;
 }
 
 export interface NewMessage {
@@ -109,7 +124,7 @@ export function createMessage(m: NewMessage): Message {
   return {
     id: newMessageId(),
     topic: m.topic,
-    payload: compactPayload(m.payload),
+    payload: m.payload,
     qos: m.qos,
     retain: m.retain,
     properties: m.properties ?? null,

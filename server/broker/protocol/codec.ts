@@ -4,7 +4,11 @@
  * Decoding: frames arrive whole (framer.ts), so one mqtt-packet parser serves every
  * connection in the process; the connection only tells it which protocol version to assume.
  * The parser is lenient in places (it does not check every length or packet identifier), so
- * handlers still validate what they use.
+ * handlers still validate what they use. The packets of the message path (PUBLISH without
+ * properties, the four acknowledgements in their short form, PINGREQ) are decoded here by
+ * hand into the same shapes: they are most of the traffic, and mqtt-packet's streaming
+ * parser (a BufferList and a state machine per packet) cost more than the rest of routing a
+ * message. Anything else, or anything unusual about these, goes to mqtt-packet.
  *
  * Encoding: the packets sent most often (PUBLISH without properties, acknowledgements,
  * PINGRESP) are written by hand into one buffer; everything else goes through
@@ -39,6 +43,69 @@ function newParser(): ParserWithSettings {
 
 /** Decodes one whole frame. Throws MalformedPacket. */
 export function decodePacket(frame: Buffer, protocolVersion: number): Packet {
+  return decodeCommon(frame, protocolVersion) ?? decodeWithParser(frame, protocolVersion);
+}
+
+const ACK_CMD = [null, null, null, null, 'puback', 'pubrec', 'pubrel', 'pubcomp'] as const;
+
+/**
+ * The message path's packets, or null to leave the frame to mqtt-packet. Mirrors what
+ * mqtt-packet would produce (and refuse) for them.
+ */
+function decodeCommon(frame: Buffer, protocolVersion: number): Packet | null {
+  const first = frame[0];
+  const type = first >> 4;
+  // A one-byte remaining length covers acks and PINGREQ; PUBLISH may use up to four.
+  if (type === 3) return decodePublish(frame, first, protocolVersion);
+  if (type >= 4 && type <= 7) {
+    // Short form only: packet ID alone (MQTT 5: reason code 0 and no properties implied).
+    if (frame.length !== 4 || frame[1] !== 2 || (first & 0x0f) !== (type === 6 ? 2 : 0)) return null;
+    const messageId = (frame[2] << 8) | frame[3];
+    const cmd = ACK_CMD[type]!;
+    const qos = type === 6 ? 1 : 0; // what mqtt-packet reads from PUBREL's required flags
+    return protocolVersion === 5
+      ? ({ cmd, messageId, reasonCode: 0, length: 2, qos, dup: false, retain: false } as Packet)
+      : ({ cmd, messageId, length: 2, qos, dup: false, retain: false } as Packet);
+  }
+  if (type === 12 && first === 0xc0 && frame.length === 2 && frame[1] === 0) {
+    return { cmd: 'pingreq', length: 0, qos: 0, dup: false, retain: false } as Packet;
+  }
+  return null;
+}
+
+function decodePublish(frame: Buffer, first: number, protocolVersion: number): Packet | null {
+  const qos = (first >> 1) & 3;
+  if (qos === 3) throw new MalformedPacket('Packet must not have both QoS bits set to 1');
+  // Fixed header: the framer has checked the remaining length, so it ends the frame.
+  let off = 1;
+  while (frame[off] & 0x80) off++;
+  off++;
+  const length = frame.length - off;
+  if (off + 2 > frame.length) return null; // let the parser word the error
+  const topicLength = (frame[off] << 8) | frame[off + 1];
+  const topicStart = off + 2;
+  const topicEnd = topicStart + topicLength;
+  let pos = topicEnd + (qos > 0 ? 2 : 0);
+  if (pos > frame.length) return null;
+  if (protocolVersion === 5) {
+    // Properties other than none go to mqtt-packet (it knows every identifier's rules).
+    if (pos >= frame.length || frame[pos] !== 0) return null;
+    pos++;
+  }
+  const packet = {
+    cmd: 'publish',
+    retain: (first & 1) !== 0,
+    qos,
+    dup: (first & 8) !== 0,
+    length,
+    topic: frame.toString('utf8', topicStart, topicEnd),
+    payload: frame.subarray(pos),
+  } as Packet & { messageId?: number };
+  if (qos > 0) packet.messageId = (frame[topicEnd] << 8) | frame[topicEnd + 1];
+  return packet;
+}
+
+function decodeWithParser(frame: Buffer, protocolVersion: number): Packet {
   decoded = null;
   decodeError = null;
   shared.settings = SETTINGS[protocolVersion] ?? SETTINGS[4];
@@ -70,10 +137,14 @@ export type AckType = keyof typeof ACK_HEADER;
 
 /** PUBACK/PUBREC/PUBREL/PUBCOMP. The reason code is only written for MQTT 5 and when not 0 (spec 3.4.2.1). */
 export function encodeAck(type: AckType, packetId: number, protocolVersion: number, reasonCode = 0): Buffer {
-  if (protocolVersion === 5 && reasonCode !== 0) {
-    return Buffer.from([ACK_HEADER[type], 3, packetId >> 8, packetId & 0xff, reasonCode]);
-  }
-  return Buffer.from([ACK_HEADER[type], 2, packetId >> 8, packetId & 0xff]);
+  const long = protocolVersion === 5 && reasonCode !== 0;
+  const buf = Buffer.allocUnsafe(long ? 5 : 4);
+  buf[0] = ACK_HEADER[type];
+  buf[1] = long ? 3 : 2;
+  buf[2] = packetId >> 8;
+  buf[3] = packetId & 0xff;
+  if (long) buf[4] = reasonCode;
+  return buf;
 }
 
 export interface OutgoingPublish {

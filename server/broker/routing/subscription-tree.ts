@@ -62,6 +62,14 @@ export class SubscriptionTree<K, V> {
     return value;
   }
 
+  /**
+   * Appends every subscription whose filter matches the topic name to `keys` and `values`
+   * (in step): the routing path's form, with no callback to allocate per message.
+   */
+  collect(topic: string, keys: K[], values: V[]): void {
+    collectNode(this.root, topic.split('/'), 0, topic.charCodeAt(0) === 36 /* $ */, keys, values);
+  }
+
   /** Calls visit for every subscription whose filter matches the topic name. */
   match(topic: string, visit: (key: K, value: V) => void): void {
     const levels = topic.split('/');
@@ -95,4 +103,31 @@ function matchNode<K, V>(
   }
   const exact = children.get(levels[i]);
   if (exact) matchNode(exact, levels, i + 1, dollar, visit);
+}
+
+function collectEntries<K, V>(entries: Map<K, V>, keys: K[], values: V[]): void {
+  for (const [k, v] of entries) {
+    keys.push(k);
+    values.push(v);
+  }
+}
+
+/** matchNode, collecting into arrays. */
+function collectNode<K, V>(node: TrieNode<K, V>, levels: string[], i: number, dollar: boolean, keys: K[], values: V[]): void {
+  const children = node.children;
+  if (i === levels.length) {
+    if (node.entries) collectEntries(node.entries, keys, values);
+    const hash = children?.get('#');
+    if (hash?.entries) collectEntries(hash.entries, keys, values);
+    return;
+  }
+  if (!children) return;
+  if (!(dollar && i === 0)) {
+    const hash = children.get('#');
+    if (hash?.entries) collectEntries(hash.entries, keys, values);
+    const plus = children.get('+');
+    if (plus) collectNode(plus, levels, i + 1, dollar, keys, values);
+  }
+  const exact = children.get(levels[i]);
+  if (exact) collectNode(exact, levels, i + 1, dollar, keys, values);
 }

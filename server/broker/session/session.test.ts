@@ -1,7 +1,7 @@
 /** Sessions as clients see them: clean vs persistent, takeover, redelivery, exactly-once, expiry, bounded queues. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { IConnackPacket, IDisconnectPacket, IPublishPacket, IPubrelPacket } from 'mqtt-packet';
+import { generate, type IConnackPacket, type IDisconnectPacket, type IPublishPacket, type IPubrelPacket } from 'mqtt-packet';
 import { connectClient, eventually, inboxOf, RawClient, roundTrip, startBroker, withTimeout, type TestBroker } from '../testing/helpers';
 
 let tb: TestBroker;
@@ -252,6 +252,36 @@ describe('bounded queues', () => {
     );
     await again.endAsync();
     await pub.endAsync();
+  });
+});
+
+describe('memory of waiting messages', () => {
+  it('a retained or queued message keeps only its own bytes, not the read buffer it arrived in', async () => {
+    const sub = await connectClient(tb.port, { clientId: 'compact-sub', clean: false });
+    await sub.subscribeAsync('compact/q', { qos: 1 });
+    await sub.endAsync();
+    // One TCP write: the broker reads every PUBLISH (and the padding) into one buffer.
+    const pub = await RawClient.connect(tb.port);
+    await pub.handshake({ clientId: 'compact-pub' });
+    const frames = [
+      generate({ cmd: 'publish', topic: 'compact/q', payload: Buffer.from('queued'), qos: 1, messageId: 1, dup: false, retain: false }),
+      generate({ cmd: 'publish', topic: 'compact/r', payload: Buffer.from('kept'), qos: 0, dup: false, retain: true }),
+      generate({ cmd: 'publish', topic: 'compact/pad', payload: Buffer.alloc(30_000, 1), qos: 0, dup: false, retain: false }),
+    ];
+    pub.sendRaw(Buffer.concat(frames));
+    await pub.next('puback');
+    const retained = instance().retained.get('compact/r')!;
+    assert.equal(retained.payload.toString(), 'kept');
+    assert.equal(retained.payload.buffer.byteLength, retained.payload.byteLength);
+    // The session queue is private: read it the way the debugger would.
+    const queue = (instance().sessions.get('compact-sub') as unknown as { queue: Iterable<{ message: { payload: Buffer } }> }).queue;
+    const queued = [...queue].map((e) => e.message.payload);
+    assert.deepEqual(queued.map((p) => p.toString()), ['queued']);
+    assert.equal(queued[0].buffer.byteLength, queued[0].byteLength);
+    pub.close();
+    const again = await connectClient(tb.port, { clientId: 'compact-sub', clean: false, resubscribe: false });
+    assert.equal((await inboxOf(again).waitFor(1))[0].payload.toString(), 'queued');
+    await again.endAsync();
   });
 });
 

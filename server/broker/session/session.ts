@@ -11,7 +11,7 @@
  * SessionStore; others never touch it.
  */
 import type { QoS } from 'mqtt-packet';
-import type { Message, NewMessage } from '../message';
+import { keepPayload, type Message, type NewMessage } from '../message';
 import { NO_EXPIRY } from '../settings';
 import type { StoredOutgoing, StoredSession, StoredSubscription } from '../store/types';
 import type { Timed } from '../timer-wheel';
@@ -116,6 +116,7 @@ export class Session implements Timed, BacklogOwner {
     if (this.inflight) for (const entry of this.inflight.values()) store.saveOutgoing(this.clientId, entry);
     if (this.queue) for (const entry of this.queue) if (entry.qos > 0) store.saveOutgoing(this.clientId, entry);
     if (this.incomingQos2) for (const id of this.incomingQos2) store.saveIncomingQos2(this.clientId, id);
+    if (this.pendingWill) store.saveWill(this.clientId, { message: this.pendingWill, at: this.willAt });
   }
 
   attach(link: SessionLink): void {
@@ -123,8 +124,7 @@ export class Session implements Timed, BacklogOwner {
     this.disconnectedAt = 0;
     this.host.wheel.cancel(this);
     // A reconnect before the will delay has passed cancels the will [MQTT-3.1.3-9].
-    this.pendingWill = null;
-    this.willAt = 0;
+    this.clearPendingWill();
     this.saveMeta();
   }
 
@@ -153,12 +153,16 @@ export class Session implements Timed, BacklogOwner {
       return;
     }
     this.disconnectedAt = now;
+    // What was in flight now waits for the next connection.
+    if (this.inflight) for (const entry of this.inflight.values()) keepPayload(entry.message);
     // QoS 0 waiting behind a congested socket is not kept offline.
     if (this.queue) {
       const kept = new RingQueue<Outgoing>();
       for (const entry of this.queue) {
-        if (entry.qos > 0) kept.push(entry);
-        else this.drop();
+        if (entry.qos > 0) {
+          keepPayload(entry.message);
+          kept.push(entry);
+        } else this.drop();
       }
       this.queue = kept.length > 0 ? kept : null;
     }
@@ -199,7 +203,17 @@ export class Session implements Timed, BacklogOwner {
   setPendingWill(will: NewMessage, delaySeconds: number, now: number): void {
     this.pendingWill = will;
     this.willAt = now + delaySeconds * 1000;
+    // Stored with the session: after a restart it still fires at its time (Session.restore).
+    if (this.persistent) this.host.store.saveWill(this.clientId, { message: will, at: this.willAt });
     this.scheduleTimer();
+  }
+
+  /** The pending will was published or cancelled: forget it, in the store too. */
+  private clearPendingWill(): void {
+    if (this.pendingWill === null) return;
+    this.pendingWill = null;
+    this.willAt = 0;
+    if (this.persistent) this.host.store.saveWill(this.clientId, null);
   }
 
   private scheduleTimer(): void {
@@ -217,7 +231,7 @@ export class Session implements Timed, BacklogOwner {
     if (this.ended) return;
     if (this.pendingWill && this.willAt <= now) {
       const will = this.pendingWill;
-      this.pendingWill = null;
+      this.clearPendingWill();
       this.host.publishWill(this, will);
     }
     if (!this.link && this.expiryInterval !== NO_EXPIRY && this.disconnectedAt + this.expiryInterval * 1000 <= now) {
@@ -335,6 +349,10 @@ export class Session implements Timed, BacklogOwner {
   }
 
   private enqueue(entry: Outgoing): void {
+    // Offline it may wait for days: keep only its own bytes (message.ts). Online, the queue
+    // moves with the socket and is bounded (maxQueuedMessages, the instance backlog); a copy
+    // per queued delivery would cost more than the read buffer it briefly keeps alive.
+    if (this.link === null) keepPayload(entry.message);
     this.queue ??= new RingQueue();
     this.queue.push(entry);
   }
@@ -479,6 +497,12 @@ export class Session implements Timed, BacklogOwner {
     for (const id of stored.incomingQos2) {
       s.incomingQos2 ??= new Set();
       s.incomingQos2.add(id);
+    }
+    // A will still waiting for its delay fires at its time, at once when that passed while
+    // the broker was down, or when the session expires if that comes first [MQTT-3.1.3-9].
+    if (stored.will) {
+      s.pendingWill = stored.will.message;
+      s.willAt = stored.will.at;
     }
     s.scheduleTimer();
     return s;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { instances, type Instance } from '@/db/schema';
 import { newInstanceId } from '../../services/instances';
 import { tempBackend, type TempBackend } from '../../testing/temp-backend';
+import { BROKER_EXEC_ARGV } from '../../broker/process-tuning';
 import { BrokerSupervisor } from '../broker-supervisor';
 
 const entry = path.join(import.meta.dirname, '..', '..', 'broker', 'main.ts');
@@ -72,7 +73,7 @@ export async function startBrokerProcess(): Promise<BrokerProcess> {
   const instance = await insertInstance(backend, 'first');
   const supervisor = new BrokerSupervisor({
     entry,
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...BROKER_EXEC_ARGV],
     env: { ...process.env, MAGPIE_DATA_DIR: backend.dataDir, MAGPIE_BROKER_BIND: '127.0.0.1' },
     log: () => {},
   });
