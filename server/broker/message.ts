@@ -38,6 +38,12 @@ export interface Message {
    */
   readonly protocolVersion?: number;
   readonly cleanSession?: boolean;
+  /**
+   * The PUBLISH exactly as a 3.1.1 publisher sent it (without RETAIN), or null. A 3.1.1
+   * subscriber that gets the message at the same QoS and without RETAIN is sent these very
+   * bytes (QoS 0) or a copy with its own packet identifier (QoS 1/2), instead of an encoding.
+   */
+  readonly frame: Buffer | null;
 }
 
 // Millisecond clock times 1000 plus a counter: unique within a process, and larger than any ID
@@ -102,6 +108,8 @@ export function keepPayload(message: Message): void {
   const payload = message.payload;
   const compact = compactPayload(payload);
   if (compact !== payload) (message as { payload: Buffer }).payload = compact;
+  // The frame is a view of the same read buffer: re-encode from now on.
+  if (message.frame !== null) (message as { frame: Buffer | null }).frame = null;
 }
 
 export interface NewMessage {
@@ -117,6 +125,8 @@ export interface NewMessage {
   /** See Message.protocolVersion / cleanSession; default 0 (the broker) and false. */
   protocolVersion?: number;
   cleanSession?: boolean;
+  /** See Message.frame. */
+  frame?: Buffer | null;
 }
 
 export function createMessage(m: NewMessage): Message {
@@ -133,6 +143,7 @@ export function createMessage(m: NewMessage): Message {
     createdAt: now,
     protocolVersion: m.protocolVersion ?? 0,
     cleanSession: m.cleanSession ?? false,
+    frame: m.frame ?? null,
   };
 }
 

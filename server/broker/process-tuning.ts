@@ -6,10 +6,12 @@
 
 /**
  * `--import tsx`: the broker runs the same TypeScript as the console.
- * `--max-semi-space-size=8`: V8's young generation doubles to 2 × 16 MB under a burst of
- * allocation (thousands of clients connecting at once) and keeps that memory. Capped at
- * 2 × 8 MB it saves 16 MB of resident memory (about 1.6 KB per connection at 10,000 idle
- * connections, measured) at no throughput cost we could measure (npm run bench).
+ * `--min/max-semi-space-size=8`: a young generation of a fixed 2 × 8 MB. Left to itself V8
+ * doubles it to 2 × 16 MB under a burst of allocation (thousands of clients connecting at
+ * once) and keeps that memory: 16 MB more resident, about 1.6 KB per connection at 10,000
+ * idle connections (measured). A fixed size also starts the broker at the size it works at
+ * under load. Neither the throughput nor the latency runs of `npm run bench` showed a cost
+ * (2 × 4 MB did cost throughput; 2 × 16 MB did not lower the fixed-rate p99).
  */
 export const BROKER_EXEC_ARGV: readonly string[] = ['--min-semi-space-size=8', '--max-semi-space-size=8', '--import', 'tsx'];
 
@@ -19,7 +21,7 @@ export const BROKER_EXEC_ARGV: readonly string[] = ['--min-semi-space-size=8', '
  * times slower to make and to collect. The default pool (8 KB) sends every 4 KB payload
  * copy and every encoded 4 KB PUBLISH down the slow path; 64 KB keeps payloads up to
  * 32 KB pooled. A buffer kept alive keeps its pool slice's 64 KB alive too, which is why
- * payloads that stay (retained, queued) are copied compactly (message.ts compactPayload).
+ * payloads that wait indefinitely (retained, offline) get memory of their own (message.ts keepPayload).
  */
 const BUFFER_POOL_SIZE = 64 * 1024;
 

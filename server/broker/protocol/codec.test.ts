@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { generate, parser as createParser, type Packet } from 'mqtt-packet';
-import { decodePacket, MalformedPacket } from './codec';
+import { decodePacket, MalformedPacket, publishFromFrame, type DecodedPublish } from './codec';
 
 /** What mqtt-packet alone makes of a frame (or the error it reports). */
 function reference(frame: Buffer, protocolVersion: number): Packet | Error {
@@ -127,6 +127,24 @@ describe('codec: decoding the message path by hand', () => {
         }
         if (expected instanceof Error) assert.ok(actual instanceof MalformedPacket, `${why} (v${protocolVersion}) must be refused`);
         else assert.deepEqual(fields(actual as Packet), fields(expected), `${why} (v${protocolVersion})`);
+      }
+    }
+  });
+
+  it('re-sends a 3.1.1 PUBLISH from its frame with the receiver\'s packet ID and DUP flag', () => {
+    for (const topic of ['a', 'x'.repeat(200)]) {
+      for (const size of [0, 64, 200, 20_000]) {
+        for (const qos of [1, 2] as const) {
+          const payload = Buffer.alloc(size, 3);
+          const incoming = generate({ cmd: 'publish', topic, payload, qos, messageId: 777, dup: true, retain: false });
+          const decoded = decodePacket(incoming, 4) as DecodedPublish;
+          assert.equal(decoded.frame, incoming, 'a hand-decoded PUBLISH carries its frame');
+          for (const [packetId, dup] of [[1, false], [65535, true], [300, false]] as const) {
+            const expected = generate({ cmd: 'publish', topic, payload, qos, messageId: packetId, dup, retain: false });
+            assert.deepEqual(publishFromFrame(incoming, packetId, dup), expected, `${topic.length}/${size}/${qos}/${packetId}`);
+          }
+          assert.equal(incoming.readUInt16BE(incoming.length - size - 2), 777, 'the original frame is left as it was');
+        }
       }
     }
   });

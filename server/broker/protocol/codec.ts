@@ -14,7 +14,7 @@
  * PINGRESP) are written by hand into one buffer; everything else goes through
  * mqtt-packet's generate.
  */
-import { generate, parser as createParser, type Packet, type Parser } from 'mqtt-packet';
+import { generate, parser as createParser, type IPublishPacket, type Packet, type Parser } from 'mqtt-packet';
 
 export class MalformedPacket extends Error {}
 
@@ -73,6 +73,9 @@ function decodeCommon(frame: Buffer, protocolVersion: number): Packet | null {
   return null;
 }
 
+/** A PUBLISH decoded by hand also carries the frame it was read from (see Message.frame). */
+export type DecodedPublish = IPublishPacket & { frame?: Buffer };
+
 function decodePublish(frame: Buffer, first: number, protocolVersion: number): Packet | null {
   const qos = (first >> 1) & 3;
   if (qos === 3) throw new MalformedPacket('Packet must not have both QoS bits set to 1');
@@ -92,7 +95,7 @@ function decodePublish(frame: Buffer, first: number, protocolVersion: number): P
     if (pos >= frame.length || frame[pos] !== 0) return null;
     pos++;
   }
-  const packet = {
+  const packet: DecodedPublish = {
     cmd: 'publish',
     retain: (first & 1) !== 0,
     qos,
@@ -100,7 +103,8 @@ function decodePublish(frame: Buffer, first: number, protocolVersion: number): P
     length,
     topic: frame.toString('utf8', topicStart, topicEnd),
     payload: frame.subarray(pos),
-  } as Packet & { messageId?: number };
+    frame,
+  } as DecodedPublish;
   if (qos > 0) packet.messageId = (frame[topicEnd] << 8) | frame[topicEnd + 1];
   return packet;
 }
@@ -199,5 +203,21 @@ export function encodePublish(p: OutgoingPublish, protocolVersion: number): Buff
   }
   if (protocolVersion === 5) buf[off++] = 0; // empty property list
   p.payload.copy(buf, off);
+  return buf;
+}
+
+/**
+ * A 3.1.1 PUBLISH re-sent from the bytes it arrived in (Message.frame), with this receiver's
+ * packet identifier and DUP flag: one copy instead of an encoding. Same QoS as the frame.
+ */
+export function publishFromFrame(frame: Buffer, packetId: number, dup: boolean): Buffer {
+  const buf = Buffer.allocUnsafe(frame.length);
+  frame.copy(buf);
+  buf[0] = (frame[0] & 0xf7) | (dup ? 0x08 : 0);
+  let off = 1;
+  while (frame[off] & 0x80) off++;
+  off += 1 + 2 + ((frame[off + 1] << 8) | frame[off + 2]);
+  buf[off] = packetId >> 8;
+  buf[off + 1] = packetId & 0xff;
   return buf;
 }

@@ -16,7 +16,7 @@ import type { Session, SessionLink } from '../session/session';
 import type { Throttled } from '../throttle/tps-gate';
 import type { Timed } from '../timer-wheel';
 import { DeviceKind, MessageKind } from '../../telemetry/kinds';
-import { decodePacket, encodeAck, encodePacket, encodePublish, MalformedPacket } from './codec';
+import { decodePacket, encodeAck, encodePacket, encodePublish, MalformedPacket, publishFromFrame } from './codec';
 import { feedFrames, type FrameSink } from './framer';
 import { dispatch } from './handlers';
 import type { EndReason } from './end-reasons';
@@ -372,7 +372,14 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
         }
       }
     }
-    const buf = encodePublish({ topic, payload: message.payload, qos, packetId, dup, retain, properties }, this.protocolVersion);
+    // A 3.1.1 receiver at the publisher's QoS gets the publisher's own bytes (Message.frame).
+    const frame = message.frame;
+    const buf =
+      frame !== null && this.protocolVersion !== 5 && qos === message.qos && !retain
+        ? qos === 0
+          ? frame
+          : publishFromFrame(frame, packetId, dup)
+        : encodePublish({ topic, payload: message.payload, qos, packetId, dup, retain, properties }, this.protocolVersion);
     // [MQTT-3.1.2-25] never send more than the client accepts: drop it as if delivered.
     if (this.clientMaxPacketSize !== 0 && buf.length > this.clientMaxPacketSize) {
       this.instance.stats.dropped++;

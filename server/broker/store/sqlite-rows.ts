@@ -85,6 +85,7 @@ export function messageFromRow(r: MessageRow): Message {
     createdAt: r.createdAt,
     protocolVersion: r.protocolVersion,
     cleanSession: r.cleanSession,
+    frame: null,
   };
 }
 

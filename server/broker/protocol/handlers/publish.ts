@@ -4,14 +4,13 @@
  * packet ID only, so a resent DUP is never delivered twice).
  */
 import { isUtf8 } from 'node:buffer';
-import type { IPublishPacket } from 'mqtt-packet';
 import { createMessage, passThroughProperties } from '../../message';
 import { isValidTopicName, levelCount } from '../../routing/topics';
-import { encodeAck } from '../codec';
+import { encodeAck, type DecodedPublish } from '../codec';
 import type { Connection } from '../connection';
 import { ProtocolViolation, RC } from '../reason-codes';
 
-export function handlePublish(conn: Connection, packet: IPublishPacket): void {
+export function handlePublish(conn: Connection, packet: DecodedPublish): void {
   const session = conn.session!;
   const instance = conn.instance;
   const settings = instance.settings;
@@ -99,6 +98,8 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
     publisher: conn.clientId,
     protocolVersion: conn.protocolVersion,
     cleanSession: !session.persistent,
+    // 3.1.1 subscribers can be sent the same bytes (Message.frame); RETAIN is never passed on to them.
+    frame: v5 || packet.retain ? null : (packet.frame ?? null),
   });
   const receivers = instance.publish(message);
 
