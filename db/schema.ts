@@ -183,7 +183,8 @@ export const tokens = sqliteTable(
     revokedAt: integer('revoked_at'),
     createdAt: createdAt(),
   },
-  (t) => [index('tokens_instance_idx').on(t.instanceId)],
+  // tokens_expire_idx: applying a token deletes the rows that expired a week ago (services/tokens.ts).
+  (t) => [index('tokens_instance_idx').on(t.instanceId), index('tokens_expire_idx').on(t.expireTime)],
 );
 
 /**

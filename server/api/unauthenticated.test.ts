@@ -129,7 +129,7 @@ describe('unauthenticated calls', () => {
       'rocketmqClusters.test': { id: 1 },
       'rules.list': { instanceId },
       'rules.get': { instanceId, ruleId: 'out-orders' },
-      'rules.create': { instanceId, ruleId: 'sneaky', type: 'status', source: 'GID_orders', target: 'rmq', clusterId: 1 },
+      'rules.create': { instanceId, ruleId: 'sneaky', type: 'status', source: 'GID_sneaky', target: 'rmq', clusterId: 1 },
       'rules.update': { instanceId, ruleId: 'out-orders', description: 'changed' },
       'rules.setEnabled': { instanceId, ruleId: 'out-orders', enabled: false },
       'rules.delete': { instanceId, ruleId: 'out-orders' },

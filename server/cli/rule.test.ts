@@ -153,6 +153,21 @@ describe('magpie CLI: cluster and rule', () => {
     assert.deepEqual([on.enabled, on.description], [true, 'v2']);
   });
 
+  it('a parent topic or Group ID a rule uses cannot be deleted: exit 1 naming the rules, nothing deleted', async () => {
+    const topic = await magpie(['topic', 'delete', 'Orders', '--instance', id, '--yes'], dataDir);
+    assert.equal(topic.code, 1, topic.stderr);
+    assert.equal(
+      topic.stderr,
+      'magpie: Parent topic "Orders" is used by 2 rules (in-orders, out-orders): delete those rules or change them to use another parent topic first.\n',
+    );
+    const group = jsonError(await magpie(['group', 'delete', 'GID_devices', '--instance', id, '--yes', '--json'], dataDir));
+    assert.equal(group.code, 'PRECONDITION_FAILED');
+    assert.equal(group.message, 'Group ID "GID_devices" is used by rule st-devices: delete the rule or change it to use another Group ID first.');
+    assert.match(ok(await magpie(['topic', 'get', 'Orders', '--instance', id], dataDir)), /Parent topic:\s+Orders/);
+    assert.match(ok(await magpie(['group', 'get', 'GID_devices', '--instance', id], dataDir)), /Group ID:\s+GID_devices/);
+    assert.equal(ruleRows().length, 3);
+  });
+
   it('deletes need --yes; a cluster in use cannot be deleted until its rules are gone', async () => {
     const noYes = await magpie(['rule', 'delete', 'out-orders', '--instance', id], dataDir);
     assert.equal(noYes.code, 1);
@@ -165,5 +180,11 @@ describe('magpie CLI: cluster and rule', () => {
     const gone = okJson<{ deleted: boolean }>(await magpie(['cluster', 'delete', '--id', String(clusterId), '--yes', '--json'], dataDir));
     assert.equal(gone.deleted, true);
     assert.equal(backend.db.select().from(rocketmqClusters).all().length, 0);
+  });
+
+  it('once its rules are gone, the parent topic and the Group ID delete', async () => {
+    assert.match(ok(await magpie(['topic', 'delete', 'Orders', '--instance', id, '--yes'], dataDir)), /^Parent topic Orders deleted from instance /);
+    assert.match(ok(await magpie(['group', 'delete', 'GID_devices', '--instance', id, '--yes'], dataDir)), /^Group ID GID_devices deleted from instance /);
+    assert.match(ok(await magpie(['topic', 'list', '--instance', id], dataDir)), /^No parent topics in instance /);
   });
 });

@@ -6,7 +6,9 @@
  *
  * Enforced here: the rule ID's format (immutable), at most 100 rules per instance, one rule of
  * each type per source, our side of the rule existing (parent topic or Group ID), the
- * RocketMQ topic's format, and the cluster existing.
+ * RocketMQ topic's format, and the cluster existing. The other way round, a parent topic or
+ * Group ID (instance-resources.ts) or a cluster (rocketmq-clusters.ts) that a rule uses
+ * cannot be deleted; deleting the instance deletes its rules.
  */
 import { and, asc, count, eq } from 'drizzle-orm';
 import { rocketmqClusters, rules, type RuleRow } from '@/db/schema';
@@ -141,6 +143,12 @@ export function getRule(backend: Backend, ref: Ref): RuleView {
 
 export function createRule(backend: Backend, input: RuleCreateInput, now = Date.now()): RuleView {
   const data = parseInput(ruleCreateSchema, input);
+  // Checks and insert in one write transaction: a parent topic or Group ID deleted meanwhile
+  // (its delete refuses while a rule uses it) cannot leave the new rule pointing at nothing.
+  return backend.db.transaction(() => insertRule(backend, data, now), { behavior: 'immediate' });
+}
+
+function insertRule(backend: Backend, data: z.output<typeof ruleCreateSchema>, now: number): RuleView {
   getInstance(backend, data.instanceId);
   if (findRow(backend, data.instanceId, data.ruleId)) {
     throw new AppError('CONFLICT', 'e.duplicate.rule', { ruleId: data.ruleId }, 'ruleId');
@@ -181,6 +189,10 @@ export function createRule(backend: Backend, input: RuleCreateInput, now = Date.
 /** Changes everything but the ID and the type; source and target are checked by the type. */
 export function updateRule(backend: Backend, input: RuleUpdateInput, now = Date.now()): RuleView {
   const data = parseInput(ruleUpdateSchema, input);
+  return backend.db.transaction(() => changeRule(backend, data, now), { behavior: 'immediate' });
+}
+
+function changeRule(backend: Backend, data: z.output<typeof ruleUpdateSchema>, now: number): RuleView {
   const row = getRow(backend, data);
   const ends = parseInput(ruleEndsSchema(row.type), { type: row.type, source: data.source, target: data.target });
   const source = ends.source?.trim() ?? row.source;

@@ -151,6 +151,20 @@ describe('token service', () => {
     fails(() => revokeToken(backend, '', now), 400, /token is required/);
   });
 
+  it('a token that expired more than 7 days ago is deleted by the next apply; a recently expired one is still reported expired', () => {
+    const issuedAt = (t: number) => applyToken(backend, { ...valid(), expireTime: t + 60_000 }, t).token;
+    const longGone = issuedAt(now - 8 * DAY - 60_000); // expired 8 days ago
+    const recent = issuedAt(now - DAY - 60_000); // expired 1 day ago
+    assert.equal(queryToken(backend, longGone, now).expired, true);
+    applyToken(backend, valid(), now);
+    fails(() => queryToken(backend, longGone, now), 400, /^token: no such token/);
+    assert.equal(backend.db.select().from(tokens).all().filter((r) => r.expireTime < now - 7 * DAY).length, 0);
+    const kept = queryToken(backend, recent, now);
+    assert.deepEqual([kept.expired, kept.valid], [true, false]);
+    applyToken(backend, valid(), now + 2 * 60_000);
+    assert.equal(queryToken(backend, recent, now + 2 * 60_000).expired, true);
+  });
+
   it('a token goes away with its instance', async () => {
     const other = await insertInstance(backend, 'short-lived');
     const { token } = applyToken(backend, { ...valid(), instanceId: other.id }, now);

@@ -5,10 +5,11 @@
  *
  * A token is 32 random bytes, base64url (no `|`, which separates the types in an MQTT
  * password). Only its SHA-256 is stored: the token itself is returned once, by apply.
+ * Rows of tokens that expired more than 7 days ago are deleted (by apply).
  */
 import crypto from 'node:crypto';
 import { tokenHash } from '../crypto/token-hash';
-import { eq } from 'drizzle-orm';
+import { eq, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import { accessKeys, instances, tokens, type TokenRow } from '@/db/schema';
 import { instanceIdSchema } from '@/lib/schemas';
@@ -155,6 +156,20 @@ function view(row: TokenRow, now: number): TokenView {
 }
 
 /**
+ * How long an expired token's row is kept: meanwhile query still answers "expired" for it;
+ * after that it is deleted and query answers that there is no such token.
+ */
+export const TOKEN_KEEP_EXPIRED_MS = 7 * 24 * 60 * 60_000;
+/** Deletes the tokens that expired more than TOKEN_KEEP_EXPIRED_MS ago (apply calls it; an indexed range delete). */
+function purgeExpiredTokens({ db }: Backend, now: number): void {
+  try {
+    db.delete(tokens).where(lt(tokens.expireTime, now - TOKEN_KEEP_EXPIRED_MS)).run();
+  } catch {
+    // Housekeeping only (e.g. the database was busy): the next apply retries.
+  }
+}
+
+/**
  * Issues a token. Checks the parameters (400), that the AccessKey exists and is enabled (407)
  * and that the instance exists (400). The caller has checked the request's signature.
  */
@@ -175,6 +190,7 @@ export function applyToken(backend: Backend, input: unknown, now = Date.now()): 
   if (!db.select({ id: instances.id }).from(instances).where(eq(instances.id, instanceId)).get()) {
     throw new TokenApiError(400, `instanceId: no instance ${instanceId}`);
   }
+  purgeExpiredTokens(backend, now);
   const token = newToken();
   try {
     const row = db

@@ -1,0 +1,1 @@
+CREATE INDEX `tokens_expire_idx` ON `tokens` (`expire_time`);
