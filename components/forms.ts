@@ -61,6 +61,33 @@ export function useFormErrors(fields: readonly string[]) {
     });
   }, []);
 
+  /** A control's onChange: stores the new value and clears that field's error. */
+  const setter = useCallback(
+    <V>(field: string, set: (value: V) => void) =>
+      (value: V) => {
+        set(value);
+        clear(field);
+      },
+    [clear],
+  );
+
+  /**
+   * On submit: validates with a shared schema. The errors go under their fields and null comes
+   * back, or the old errors are cleared and the parsed data comes back, ready to send.
+   */
+  const check = useCallback(
+    <S extends z.ZodType>(schema: S, values: unknown): z.output<S> | null => {
+      const result = validate(schema, values);
+      if (!result.ok) {
+        setErrors(result.errors);
+        return null;
+      }
+      clear();
+      return result.data;
+    },
+    [setErrors, clear],
+  );
+
   /**
    * A failed mutation: field errors go under their fields (`rename` maps server field names to
    * this form's, e.g. `_` to `publicHost`); anything else is a form error. Always a toast.
@@ -86,6 +113,8 @@ export function useFormErrors(fields: readonly string[]) {
     setErrors,
     message,
     clear,
+    setter,
+    check,
     fromServer,
     formError: formError ? t(formError.key, formError.params) : undefined,
     setFormError,

@@ -1,31 +1,38 @@
 'use client';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
-import { KeyRound, Plus, TriangleAlert } from 'lucide-react';
-import { useState, type FormEvent } from 'react';
+import { KeyRound, TriangleAlert } from 'lucide-react';
+import { useState } from 'react';
 import { toast } from 'sonner';
 import { useFormat } from '@/components/format';
-import { useFormErrors, validate } from '@/components/forms';
+import { useFormErrors } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
-import { DescriptionField } from '@/components/instances/resource-tab';
+import { useListChange, useRefresh } from '@/components/mutations';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Callout, PageHeader } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { CopyButton } from '@/components/ui/copy-button';
 import { DataTable, type Column } from '@/components/ui/data-table';
-import { Dialog, DialogBody, DialogFooter, FormDialogFooter } from '@/components/ui/dialog';
-import { FormAlert, Switch } from '@/components/ui/form-field';
+import { DescriptionField } from '@/components/ui/description-field';
+import { Dialog, DialogBody, DialogFooter } from '@/components/ui/dialog';
+import { DialogForm } from '@/components/ui/dialog-form';
+import { Switch } from '@/components/ui/form-field';
+import { actionsColumn, CreateButton, Dash, dateColumn, descriptionColumn, queryTableProps } from '@/components/ui/list-parts';
 import { EmptyState } from '@/components/ui/states';
 import { ValueRow } from '@/components/ui/value-row';
 import { accessKeyCreateSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
-import { errorInfo } from '@/lib/trpc/errors';
 import type { AppRouter } from '@/server/api/root';
 
 type AccessKey = inferRouterOutputs<AppRouter>['accessKeys']['list'][number];
 
 const searchKey = (k: AccessKey) => [k.id, k.description];
+
+function useAccessKeys() {
+  const trpc = useTRPC();
+  return { router: trpc.accessKeys, refresh: useRefresh(trpc.accessKeys.list.queryKey()) };
+}
 
 export function AccessKeysPage() {
   const { t } = useI18n();
@@ -47,49 +54,16 @@ export function AccessKeysPage() {
         </span>
       ),
     },
-    {
-      id: 'description',
-      header: t('field.description'),
-      sortValue: (k) => k.description,
-      className: 'max-w-xs',
-      cell: (k) => (k.description ? <span className="line-clamp-2 break-words">{k.description}</span> : <span className="text-slate-400">—</span>),
-    },
-    {
-      id: 'created',
-      header: t('common.created'),
-      sortValue: (k) => k.createdAt,
-      className: 'whitespace-nowrap text-slate-600 tabular-nums',
-      cell: (k) => fmt.dateTime(k.createdAt),
-    },
-    {
-      id: 'lastUsed',
-      header: t('ak.col.lastUsed'),
-      sortValue: (k) => k.lastUsedAt,
-      className: 'whitespace-nowrap text-slate-600 tabular-nums',
-      cell: (k) => (k.lastUsedAt ? fmt.dateTime(k.lastUsedAt) : <span className="text-slate-400">{t('ak.never')}</span>),
-    },
+    descriptionColumn(t('field.description'), (k) => k.description, { className: 'max-w-xs', textClassName: '' }),
+    dateColumn('created', t('common.created'), (k) => k.createdAt, fmt.dateTime),
+    dateColumn('lastUsed', t('ak.col.lastUsed'), (k) => k.lastUsedAt, fmt.dateTime, <Dash>{t('ak.never')}</Dash>),
     {
       id: 'enabled',
       header: t('ak.col.enabled'),
       sortValue: (k) => k.enabled,
       cell: (k) => <EnabledToggle accessKey={k} />,
     },
-    {
-      id: 'actions',
-      header: t('common.actions'),
-      headerClassName: 'text-right',
-      className: 'text-right',
-      cell: (k) => (
-        <Button
-          variant="link"
-          className="text-red-600 hover:text-red-700"
-          onClick={() => setDeleting(k)}
-          aria-label={t('ak.deleteAria', { id: k.id })}
-        >
-          {t('common.delete')}
-        </Button>
-      ),
-    },
+    actionsColumn(t('common.actions'), (k) => [{ text: t('common.delete'), label: t('ak.deleteAria', { id: k.id }), onClick: () => setDeleting(k), danger: true }]),
   ];
 
   return (
@@ -97,22 +71,14 @@ export function AccessKeysPage() {
       <PageHeader title={t('nav.accessKeys')} description={t('ak.description')} />
       <DataTable
         label={t('nav.accessKeys')}
-        rows={list.data}
-        loading={list.isPending}
-        error={list.error}
-        onRetry={() => list.refetch()}
+        {...queryTableProps(list, list.data)}
         columns={columns}
         rowKey={(k) => k.id}
         rowTestId={(k) => `accesskey-row-${k.id}`}
         search={searchKey}
         searchPlaceholder={t('ak.searchPlaceholder')}
         initialSort={{ id: 'created', direction: 'desc' }}
-        toolbar={
-          <Button variant="primary" onClick={() => setCreating(true)}>
-            <Plus aria-hidden="true" className="size-4" />
-            {t('ak.create.button')}
-          </Button>
-        }
+        toolbar={<CreateButton onClick={() => setCreating(true)}>{t('ak.create.button')}</CreateButton>}
         empty={<EmptyState icon={<KeyRound className="size-6" />} title={t('ak.empty.title')} description={t('ak.empty.description')} />}
       />
       <CreateAccessKeyDialog open={creating} onClose={() => setCreating(false)} />
@@ -123,19 +89,11 @@ export function AccessKeysPage() {
 
 function EnabledToggle({ accessKey }: { accessKey: AccessKey }) {
   const { t } = useI18n();
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
+  const { router, refresh } = useAccessKeys();
   const setEnabled = useMutation(
-    trpc.accessKeys.setEnabled.mutationOptions({
-      onSuccess: async (k) => {
-        await queryClient.invalidateQueries({ queryKey: trpc.accessKeys.list.queryKey() });
-        toast.success(t(k.enabled ? 'ak.enabled.success' : 'ak.disabled.success', { id: k.id }));
-      },
-      onError: (err) => {
-        const info = errorInfo(err);
-        toast.error(t(info.key, info.params));
-      },
-    }),
+    router.setEnabled.mutationOptions(
+      useListChange({ refresh, success: (k: Pick<AccessKey, 'id' | 'enabled'>) => t(k.enabled ? 'ak.enabled.success' : 'ak.disabled.success', { id: k.id }) }),
+    ),
   );
   const enabled = setEnabled.isPending ? !accessKey.enabled : accessKey.enabled;
   return (
@@ -177,48 +135,32 @@ const CREATE_FIELDS = ['description'] as const;
 
 function CreateAccessKeyForm({ onCreated, onClose }: { onCreated: (k: { id: string; secret: string }) => void; onClose: () => void }) {
   const { t } = useI18n();
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
+  const { router, refresh } = useAccessKeys();
   const [description, setDescription] = useState('');
   const form = useFormErrors(CREATE_FIELDS);
   const create = useMutation(
-    trpc.accessKeys.create.mutationOptions({
+    router.create.mutationOptions({
       // Once this form unmounts (the dialog then shows the secret), the mutation cache drops
       // its copy of the response at once: the dialog's state holds the only one.
       gcTime: 0,
       onSuccess: async (k) => {
         onCreated({ id: k.id, secret: k.secret });
         toast.success(t('ak.create.success', { id: k.id }));
-        await queryClient.invalidateQueries({ queryKey: trpc.accessKeys.list.queryKey() });
+        await refresh();
       },
       onError: (err) => form.fromServer(err),
     }),
   );
 
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    const result = validate(accessKeyCreateSchema, { description });
-    if (!result.ok) return form.setErrors(result.errors);
-    form.clear();
-    create.mutate(result.data);
+  function onSubmit() {
+    const data = form.check(accessKeyCreateSchema, { description });
+    if (data) create.mutate(data);
   }
 
   return (
-    <form id={form.formId} noValidate onSubmit={onSubmit}>
-      <DialogBody>
-        <DescriptionField
-          id="accesskey-description"
-          value={description}
-          error={form.message('description')}
-          onChange={(v) => {
-            setDescription(v);
-            form.clear('description');
-          }}
-        />
-        {form.formError && <FormAlert>{form.formError}</FormAlert>}
-      </DialogBody>
-      <FormDialogFooter onCancel={onClose} pending={create.isPending} submitLabel={t('common.create')} />
-    </form>
+    <DialogForm form={form} onSubmit={onSubmit} onCancel={onClose} pending={create.isPending} submitLabel={t('common.create')}>
+      <DescriptionField id="accesskey-description" value={description} error={form.message('description')} onChange={form.setter('description', setDescription)} />
+    </DialogForm>
   );
 }
 
@@ -244,20 +186,9 @@ function ShowSecret({ created, onClose }: { created: { id: string; secret: strin
 
 function DeleteAccessKey({ accessKey, onClose }: { accessKey: AccessKey; onClose: () => void }) {
   const { t } = useI18n();
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
+  const { router, refresh } = useAccessKeys();
   const remove = useMutation(
-    trpc.accessKeys.delete.mutationOptions({
-      onSuccess: async () => {
-        await queryClient.invalidateQueries({ queryKey: trpc.accessKeys.list.queryKey() });
-        toast.success(t('ak.delete.success', { id: accessKey.id }));
-        onClose();
-      },
-      onError: (err) => {
-        const info = errorInfo(err);
-        toast.error(t(info.key, info.params));
-      },
-    }),
+    router.delete.mutationOptions(useListChange({ refresh, success: () => t('ak.delete.success', { id: accessKey.id }), done: onClose })),
   );
   return (
     <ConfirmDialog

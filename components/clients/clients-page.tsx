@@ -13,7 +13,7 @@ import { useFormErrors, validate } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
 import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
-import { cx } from '@/components/ui/cx';
+import { ChoiceGroup } from '@/components/ui/choice-group';
 import { FormField, Input, Select } from '@/components/ui/form-field';
 import { clientLookupSchema, groupLookupSchema, topicLookupSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
@@ -86,26 +86,17 @@ export function ClientsPage({ initial }: { initial: Partial<Lookup> }) {
       <PageHeader title={t('nav.clients')} description={t('clients.description')} />
       <Card>
         <form id={form.formId} noValidate onSubmit={onSubmit} className="space-y-4">
-          <div role="radiogroup" aria-label={t('clients.mode')} className="inline-flex rounded border border-slate-300 p-0.5">
-            {LOOKUP_MODES.map((m) => (
-              <button
-                key={m}
-                type="button"
-                role="radio"
-                aria-checked={mode === m}
-                onClick={() => {
-                  setMode(m);
-                  form.clear('value');
-                }}
-                className={cx(
-                  'rounded px-3 py-1 text-sm transition-colors focus-visible:outline-2 focus-visible:outline-brand-500',
-                  mode === m ? 'bg-brand-500 font-medium text-white' : 'text-slate-600 hover:bg-slate-100',
-                )}
-              >
-                {t(`clients.mode.${m}`)}
-              </button>
-            ))}
-          </div>
+          <ChoiceGroup
+            look="soft"
+            label={t('clients.mode')}
+            choices={LOOKUP_MODES}
+            value={mode}
+            onChange={(m) => {
+              setMode(m);
+              form.clear('value');
+            }}
+            choiceLabel={(m) => t(`clients.mode.${m}`)}
+          />
           <div className="flex flex-wrap items-start gap-3">
             <FormField id="clients-instance" label={t('clients.instance')} error={form.message('instanceId')} required className="w-full sm:w-72">
               {(p) => (

@@ -4,26 +4,28 @@
  * (register, refresh, unregister). The secret is shown once, right after register or refresh,
  * and lives only in the dialog's state until it closes.
  */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
-import { Fingerprint, Info, Plus, TriangleAlert } from 'lucide-react';
-import { useState, type FormEvent } from 'react';
+import { Fingerprint, Info, TriangleAlert } from 'lucide-react';
+import { useState } from 'react';
 import { toast } from 'sonner';
 import { useFormat } from '@/components/format';
-import { useFormErrors, validate } from '@/components/forms';
+import { useFormErrors } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
+import { useErrorToast, useListChange, useRefresh } from '@/components/mutations';
 import { Button } from '@/components/ui/button';
 import { Callout } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { CopyButton } from '@/components/ui/copy-button';
 import { DataTable, type Column } from '@/components/ui/data-table';
-import { Dialog, DialogBody, DialogFooter, FormDialogFooter } from '@/components/ui/dialog';
-import { FormAlert, FormField, Input } from '@/components/ui/form-field';
+import { Dialog, DialogBody, DialogFooter } from '@/components/ui/dialog';
+import { DialogForm } from '@/components/ui/dialog-form';
+import { CodeInput, FormField } from '@/components/ui/form-field';
+import { actionsColumn, CreateButton, dateColumn, queryTableProps } from '@/components/ui/list-parts';
 import { EmptyState } from '@/components/ui/states';
 import { ValueRow } from '@/components/ui/value-row';
 import { credentialRefSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
-import { errorInfo } from '@/lib/trpc/errors';
 import type { AppRouter } from '@/server/api/root';
 
 type Outputs = inferRouterOutputs<AppRouter>['deviceCredentials'];
@@ -32,11 +34,10 @@ type Issued = Outputs['register'];
 
 function useCredentials(instanceId: string) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   return {
     router: trpc.deviceCredentials,
     listOptions: trpc.deviceCredentials.list.queryOptions({ instanceId }),
-    refresh: () => queryClient.invalidateQueries({ queryKey: trpc.deviceCredentials.list.queryKey({ instanceId }) }),
+    refresh: useRefresh(trpc.deviceCredentials.list.queryKey({ instanceId })),
   };
 }
 
@@ -69,41 +70,12 @@ export function CredentialsTab({ instanceId, openMode }: { instanceId: string; o
         </span>
       ),
     },
-    {
-      id: 'created',
-      header: t('common.created'),
-      sortValue: (c) => c.createdAt,
-      className: 'whitespace-nowrap text-slate-600 tabular-nums',
-      cell: (c) => fmt.dateTime(c.createdAt),
-    },
-    {
-      id: 'updated',
-      header: t('credentials.col.updated'),
-      sortValue: (c) => c.updatedAt,
-      className: 'whitespace-nowrap text-slate-600 tabular-nums',
-      cell: (c) => fmt.dateTime(c.updatedAt),
-    },
-    {
-      id: 'actions',
-      header: t('common.actions'),
-      headerClassName: 'text-right',
-      className: 'text-right whitespace-nowrap',
-      cell: (c) => (
-        <span className="inline-flex items-center gap-3">
-          <Button variant="link" onClick={() => setRefreshing(c)} aria-label={t('credentials.refreshAria', { clientId: c.clientId })}>
-            {t('credentials.refresh')}
-          </Button>
-          <Button
-            variant="link"
-            className="text-red-600 hover:text-red-700"
-            onClick={() => setUnregistering(c)}
-            aria-label={t('credentials.unregisterAria', { clientId: c.clientId })}
-          >
-            {t('credentials.unregister')}
-          </Button>
-        </span>
-      ),
-    },
+    dateColumn('created', t('common.created'), (c) => c.createdAt, fmt.dateTime),
+    dateColumn('updated', t('credentials.col.updated'), (c) => c.updatedAt, fmt.dateTime),
+    actionsColumn(t('common.actions'), (c) => [
+      { text: t('credentials.refresh'), label: t('credentials.refreshAria', { clientId: c.clientId }), onClick: () => setRefreshing(c) },
+      { text: t('credentials.unregister'), label: t('credentials.unregisterAria', { clientId: c.clientId }), onClick: () => setUnregistering(c), danger: true },
+    ]),
   ];
 
   return (
@@ -116,22 +88,14 @@ export function CredentialsTab({ instanceId, openMode }: { instanceId: string; o
       <p className="text-sm text-slate-600">{t('credentials.intro')}</p>
       <DataTable
         label={t('credentials.tableLabel')}
-        rows={list.data}
-        loading={list.isPending}
-        error={list.error}
-        onRetry={() => list.refetch()}
+        {...queryTableProps(list, list.data)}
         columns={columns}
         rowKey={(c) => c.clientId}
         rowTestId={(c) => `credential-row-${c.clientId}`}
         search={searchCredential}
         searchPlaceholder={t('credentials.searchPlaceholder')}
         initialSort={{ id: 'clientId', direction: 'asc' }}
-        toolbar={
-          <Button variant="primary" onClick={() => setRegistering(true)}>
-            <Plus aria-hidden="true" className="size-4" />
-            {t('credentials.register.button')}
-          </Button>
-        }
+        toolbar={<CreateButton onClick={() => setRegistering(true)}>{t('credentials.register.button')}</CreateButton>}
         empty={
           <EmptyState
             icon={<Fingerprint className="size-6" />}
@@ -194,43 +158,19 @@ function RegisterForm({ instanceId, onClose, onIssued }: { instanceId: string; o
     }),
   );
 
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    const r = validate(credentialRefSchema, { instanceId, clientId });
-    if (!r.ok) return form.setErrors(r.errors);
-    form.clear();
-    register.mutate(r.data);
+  function onSubmit() {
+    const data = form.check(credentialRefSchema, { instanceId, clientId });
+    if (data) register.mutate(data);
   }
 
   return (
-    <form id={form.formId} noValidate onSubmit={onSubmit}>
-      <DialogBody>
-        <FormField
-          id="credential-client-id"
-          label={t('credentials.col.clientId')}
-          hint={t('credentials.clientId.hint')}
-          error={form.message('clientId')}
-          required
-        >
-          {(p) => (
-            <Input
-              {...p}
-              value={clientId}
-              autoComplete="off"
-              spellCheck={false}
-              className="font-mono"
-              placeholder={t('credentials.clientId.placeholder')}
-              onChange={(e) => {
-                setClientId(e.target.value);
-                form.clear('clientId');
-              }}
-            />
-          )}
-        </FormField>
-        {form.formError && <FormAlert>{form.formError}</FormAlert>}
-      </DialogBody>
-      <FormDialogFooter onCancel={onClose} pending={register.isPending} submitLabel={t('credentials.register.submit')} />
-    </form>
+    <DialogForm form={form} onSubmit={onSubmit} onCancel={onClose} pending={register.isPending} submitLabel={t('credentials.register.submit')}>
+      <FormField id="credential-client-id" label={t('credentials.col.clientId')} hint={t('credentials.clientId.hint')} error={form.message('clientId')} required>
+        {(p) => (
+          <CodeInput {...p} value={clientId} placeholder={t('credentials.clientId.placeholder')} onChange={(e) => form.setter('clientId', setClientId)(e.target.value)} />
+        )}
+      </FormField>
+    </DialogForm>
   );
 }
 
@@ -283,6 +223,7 @@ function RefreshCredential({
 }) {
   const { t } = useI18n();
   const { router, refresh } = useCredentials(credential.instanceId);
+  const onError = useErrorToast();
   const mutation = useMutation(
     router.refresh.mutationOptions({
       gcTime: 0,
@@ -291,16 +232,12 @@ function RefreshCredential({
         toast.success(t('credentials.refresh.success', { clientId: c.clientId }));
         await refresh();
       },
-      onError: (err) => {
-        const info = errorInfo(err);
-        toast.error(t(info.key, info.params));
-      },
+      onError,
     }),
   );
   return (
     <ConfirmDialog
       open
-      danger
       onClose={onClose}
       pending={mutation.isPending}
       title={t('credentials.refresh.title')}
@@ -316,22 +253,13 @@ function UnregisterCredential({ credential, onClose }: { credential: Credential;
   const { t } = useI18n();
   const { router, refresh } = useCredentials(credential.instanceId);
   const mutation = useMutation(
-    router.unregister.mutationOptions({
-      onSuccess: async () => {
-        await refresh();
-        toast.success(t('credentials.unregister.success', { clientId: credential.clientId }));
-        onClose();
-      },
-      onError: (err) => {
-        const info = errorInfo(err);
-        toast.error(t(info.key, info.params));
-      },
-    }),
+    router.unregister.mutationOptions(
+      useListChange({ refresh, success: () => t('credentials.unregister.success', { clientId: credential.clientId }), done: onClose }),
+    ),
   );
   return (
     <ConfirmDialog
       open
-      danger
       onClose={onClose}
       pending={mutation.isPending}
       title={t('credentials.unregister.title')}

@@ -1,18 +1,20 @@
 'use client';
 /** The Permissions tab: topic permission rules of one instance (list, create, delete). */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Plus, ShieldCheck } from 'lucide-react';
-import { useState, type FormEvent } from 'react';
-import { toast } from 'sonner';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { ShieldCheck } from 'lucide-react';
+import { useState } from 'react';
 import { useFormat } from '@/components/format';
-import { useFormErrors, validate } from '@/components/forms';
+import { useFormErrors } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
+import { useListChange, useRefresh } from '@/components/mutations';
 import { Badge } from '@/components/ui/badge';
-import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { DataTable, type Column } from '@/components/ui/data-table';
-import { Dialog, DialogBody, FormDialogFooter } from '@/components/ui/dialog';
-import { FormAlert, FormField, Input, Select } from '@/components/ui/form-field';
+import { DescriptionField } from '@/components/ui/description-field';
+import { Dialog } from '@/components/ui/dialog';
+import { DialogForm } from '@/components/ui/dialog-form';
+import { CodeInput, FormField, Select } from '@/components/ui/form-field';
+import { actionsColumn, CreateButton, dateColumn, descriptionColumn, queryTableProps } from '@/components/ui/list-parts';
 import { EmptyState } from '@/components/ui/states';
 import {
   PERMISSION_ACTIONS,
@@ -22,8 +24,6 @@ import {
   type PermissionEffect,
 } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
-import { errorInfo } from '@/lib/trpc/errors';
-import { DescriptionField } from './resource-tab';
 
 interface Rule {
   id: number;
@@ -37,11 +37,10 @@ interface Rule {
 
 function usePermissions(instanceId: string) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   return {
     router: trpc.permissions,
     listOptions: trpc.permissions.list.queryOptions({ instanceId }),
-    refresh: () => queryClient.invalidateQueries({ queryKey: trpc.permissions.list.queryKey({ instanceId }) }),
+    refresh: useRefresh(trpc.permissions.list.queryKey({ instanceId })),
   };
 }
 
@@ -74,41 +73,16 @@ export function PermissionsTab({ instanceId }: { instanceId: string }) {
       sortValue: (r) => r.effect,
       cell: (r) => <Badge tone={r.effect === 'deny' ? 'red' : 'green'}>{t(`permissions.effect.${r.effect}`)}</Badge>,
     },
-    {
-      id: 'description',
-      header: t('field.description'),
-      sortValue: (r) => r.description,
-      className: 'max-w-md',
-      cell: (r) =>
-        r.description ? (
-          <span className="line-clamp-2 break-words text-slate-700">{r.description}</span>
-        ) : (
-          <span className="text-slate-400">—</span>
-        ),
-    },
-    {
-      id: 'created',
-      header: t('common.created'),
-      sortValue: (r) => r.createdAt,
-      className: 'whitespace-nowrap text-slate-600 tabular-nums',
-      cell: (r) => fmt.dateTime(r.createdAt),
-    },
-    {
-      id: 'actions',
-      header: t('common.actions'),
-      headerClassName: 'text-right',
-      className: 'text-right whitespace-nowrap',
-      cell: (r) => (
-        <Button
-          variant="link"
-          className="text-red-600 hover:text-red-700"
-          onClick={() => setDeleting(r)}
-          aria-label={t('permissions.deleteAria', { filter: r.filter, action: t(`permissions.action.${r.action}`) })}
-        >
-          {t('common.delete')}
-        </Button>
-      ),
-    },
+    descriptionColumn(t('field.description'), (r) => r.description),
+    dateColumn('created', t('common.created'), (r) => r.createdAt, fmt.dateTime),
+    actionsColumn(t('common.actions'), (r) => [
+      {
+        text: t('common.delete'),
+        label: t('permissions.deleteAria', { filter: r.filter, action: t(`permissions.action.${r.action}`) }),
+        onClick: () => setDeleting(r),
+        danger: true,
+      },
+    ]),
   ];
 
   return (
@@ -116,22 +90,14 @@ export function PermissionsTab({ instanceId }: { instanceId: string }) {
       <p className="text-sm text-slate-600">{t('permissions.intro')}</p>
       <DataTable
         label={t('permissions.tableLabel')}
-        rows={list.data}
-        loading={list.isPending}
-        error={list.error}
-        onRetry={() => list.refetch()}
+        {...queryTableProps(list, list.data)}
         columns={columns}
         rowKey={(r) => String(r.id)}
         rowTestId={(r) => `permission-row-${r.filter}-${r.action}`}
         search={searchRule}
         searchPlaceholder={t('permissions.searchPlaceholder')}
         initialSort={{ id: 'filter', direction: 'asc' }}
-        toolbar={
-          <Button variant="primary" onClick={() => setCreating(true)}>
-            <Plus aria-hidden="true" className="size-4" />
-            {t('permissions.create.button')}
-          </Button>
-        }
+        toolbar={<CreateButton onClick={() => setCreating(true)}>{t('permissions.create.button')}</CreateButton>}
         empty={
           <EmptyState
             icon={<ShieldCheck className="size-6" />}
@@ -164,102 +130,46 @@ function CreatePermissionForm({ instanceId, onClose }: { instanceId: string; onC
   const [effect, setEffect] = useState<PermissionEffect>('deny');
   const [description, setDescription] = useState('');
   const form = useFormErrors(CREATE_FIELDS);
-  const create = useMutation(
-    router.create.mutationOptions({
-      onSuccess: async (row) => {
-        await refresh();
-        toast.success(t('permissions.create.success', { filter: row.filter }));
-        onClose();
-      },
-      onError: (err) => form.fromServer(err),
-    }),
-  );
+  const after = useListChange({ refresh, success: (row: Rule) => t('permissions.create.success', { filter: row.filter }), done: onClose });
+  const create = useMutation(router.create.mutationOptions({ ...after, onError: (err) => form.fromServer(err) }));
 
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    const result = validate(permissionCreateSchema, { instanceId, filter, action, effect, description });
-    if (!result.ok) return form.setErrors(result.errors);
-    form.clear();
-    create.mutate(result.data);
+  function onSubmit() {
+    const data = form.check(permissionCreateSchema, { instanceId, filter, action, effect, description });
+    if (data) create.mutate(data);
   }
 
+  /** The action or effect select; the options' names are translated like the column's values. */
+  const choice = <V extends string>(field: 'action' | 'effect', value: V, options: readonly V[], onChange: (v: V) => void) => (
+    <FormField id={`permission-${field}`} label={t(`permissions.col.${field}`)} error={form.message(field)}>
+      {(p) => (
+        <Select {...p} value={value} onChange={(e) => form.setter(field, onChange)(e.target.value as V)}>
+          {options.map((o) => (
+            <option key={o} value={o}>
+              {t(`permissions.${field}.${o}`)}
+            </option>
+          ))}
+        </Select>
+      )}
+    </FormField>
+  );
+
   return (
-    <form id={form.formId} noValidate onSubmit={onSubmit}>
-      <DialogBody>
-        <FormField
-          id="permission-filter"
-          label={t('permissions.col.filter')}
-          hint={t('permissions.filter.hint')}
-          error={form.message('filter')}
-          required
-        >
-          {(p) => (
-            <Input
-              {...p}
-              value={filter}
-              autoComplete="off"
-              spellCheck={false}
-              placeholder={t('permissions.filter.placeholder')}
-              className="font-mono"
-              onChange={(e) => {
-                setFilter(e.target.value);
-                form.clear('filter');
-              }}
-            />
-          )}
-        </FormField>
-        <div className="grid gap-4 sm:grid-cols-2">
-          <FormField id="permission-action" label={t('permissions.col.action')} error={form.message('action')}>
-            {(p) => (
-              <Select
-                {...p}
-                value={action}
-                onChange={(e) => {
-                  setAction(e.target.value as PermissionAction);
-                  form.clear('action');
-                  form.clear('filter'); // a duplicate is per filter and action
-                }}
-              >
-                {PERMISSION_ACTIONS.map((a) => (
-                  <option key={a} value={a}>
-                    {t(`permissions.action.${a}`)}
-                  </option>
-                ))}
-              </Select>
-            )}
-          </FormField>
-          <FormField id="permission-effect" label={t('permissions.col.effect')} error={form.message('effect')}>
-            {(p) => (
-              <Select
-                {...p}
-                value={effect}
-                onChange={(e) => {
-                  setEffect(e.target.value as PermissionEffect);
-                  form.clear('effect');
-                }}
-              >
-                {PERMISSION_EFFECTS.map((x) => (
-                  <option key={x} value={x}>
-                    {t(`permissions.effect.${x}`)}
-                  </option>
-                ))}
-              </Select>
-            )}
-          </FormField>
-        </div>
-        <DescriptionField
-          id="permission-description"
-          value={description}
-          error={form.message('description')}
-          onChange={(v) => {
-            setDescription(v);
-            form.clear('description');
-          }}
-        />
-        {form.formError && <FormAlert>{form.formError}</FormAlert>}
-      </DialogBody>
-      <FormDialogFooter onCancel={onClose} pending={create.isPending} submitLabel={t('common.create')} />
-    </form>
+    <DialogForm form={form} onSubmit={onSubmit} onCancel={onClose} pending={create.isPending} submitLabel={t('common.create')}>
+      <FormField id="permission-filter" label={t('permissions.col.filter')} hint={t('permissions.filter.hint')} error={form.message('filter')} required>
+        {(p) => (
+          <CodeInput {...p} value={filter} placeholder={t('permissions.filter.placeholder')} onChange={(e) => form.setter('filter', setFilter)(e.target.value)} />
+        )}
+      </FormField>
+      <div className="grid gap-4 sm:grid-cols-2">
+        {/* A duplicate is per filter and action: a new action clears the filter's error too. */}
+        {choice('action', action, PERMISSION_ACTIONS, (v) => {
+          setAction(v);
+          form.clear('filter');
+        })}
+        {choice('effect', effect, PERMISSION_EFFECTS, setEffect)}
+      </div>
+      <DescriptionField id="permission-description" value={description} error={form.message('description')} onChange={form.setter('description', setDescription)} />
+    </DialogForm>
   );
 }
 
@@ -268,22 +178,11 @@ function DeletePermission({ rule, onClose }: { rule: Rule; onClose: () => void }
   const { router, refresh } = usePermissions(rule.instanceId);
   const action = t(`permissions.action.${rule.action}`);
   const remove = useMutation(
-    router.delete.mutationOptions({
-      onSuccess: async () => {
-        await refresh();
-        toast.success(t('permissions.delete.success', { filter: rule.filter }));
-        onClose();
-      },
-      onError: (err) => {
-        const info = errorInfo(err);
-        toast.error(t(info.key, info.params));
-      },
-    }),
+    router.delete.mutationOptions(useListChange({ refresh, success: () => t('permissions.delete.success', { filter: rule.filter }), done: onClose })),
   );
   return (
     <ConfirmDialog
       open
-      danger
       onClose={onClose}
       pending={remove.isPending}
       title={t('permissions.delete.title')}

@@ -1,22 +1,23 @@
 'use client';
 /** The Topics and Groups tabs: parent topics and Group IDs of one instance. */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { FolderTree, Info, Plus, Users } from 'lucide-react';
-import { useState, type FormEvent } from 'react';
-import { toast } from 'sonner';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { FolderTree, Info, Users } from 'lucide-react';
+import { useState } from 'react';
 import { useFormat } from '@/components/format';
-import { useFormErrors, validate } from '@/components/forms';
+import { useFormErrors } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
-import { Button } from '@/components/ui/button';
+import { useListChange, useRefresh } from '@/components/mutations';
 import { Callout } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { DataTable, type Column } from '@/components/ui/data-table';
-import { Dialog, DialogBody, FormDialogFooter } from '@/components/ui/dialog';
-import { FormAlert, FormField, Input, Textarea } from '@/components/ui/form-field';
+import { DescriptionField } from '@/components/ui/description-field';
+import { Dialog } from '@/components/ui/dialog';
+import { DialogForm } from '@/components/ui/dialog-form';
+import { CodeInput, FormField, Input } from '@/components/ui/form-field';
+import { actionsColumn, CreateButton, dateColumn, descriptionColumn, queryTableProps } from '@/components/ui/list-parts';
 import { EmptyState } from '@/components/ui/states';
-import { DESCRIPTION_MAX, describeSchema, groupCreateSchema, topicCreateSchema } from '@/lib/schemas';
+import { describeSchema, groupCreateSchema, topicCreateSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
-import { errorInfo } from '@/lib/trpc/errors';
 import { TestMessageDialog } from './test-message-dialog';
 
 export type ResourceKind = 'topic' | 'group';
@@ -32,18 +33,12 @@ interface Resource {
 /** The two routers have the same procedures; this picks one and its texts. */
 function useResource(kind: ResourceKind, instanceId: string) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const router = kind === 'topic' ? trpc.topics : trpc.groups;
-  const listKey = router.list.queryKey({ instanceId });
   return {
     router,
     listOptions: router.list.queryOptions({ instanceId }),
     /** After a change: this list and the instance list's counts. */
-    refresh: () =>
-      Promise.all([
-        queryClient.invalidateQueries({ queryKey: listKey }),
-        queryClient.invalidateQueries({ queryKey: trpc.instances.list.queryKey() }),
-      ]),
+    refresh: useRefresh(router.list.queryKey({ instanceId }), trpc.instances.list.queryKey()),
     k: (key: string) => `${kind}s.${key}`,
   };
 }
@@ -67,51 +62,13 @@ export function ResourceTab({ kind, instanceId, openMode }: { kind: ResourceKind
       sortValue: (r) => r.name,
       cell: (r) => <span className="font-mono text-[13px] font-medium text-slate-900">{r.name}</span>,
     },
-    {
-      id: 'description',
-      header: t('field.description'),
-      sortValue: (r) => r.description,
-      className: 'max-w-md',
-      cell: (r) =>
-        r.description ? (
-          <span className="line-clamp-2 break-words text-slate-700">{r.description}</span>
-        ) : (
-          <span className="text-slate-400">—</span>
-        ),
-    },
-    {
-      id: 'created',
-      header: t('common.created'),
-      sortValue: (r) => r.createdAt,
-      className: 'whitespace-nowrap text-slate-600 tabular-nums',
-      cell: (r) => fmt.dateTime(r.createdAt),
-    },
-    {
-      id: 'actions',
-      header: t('common.actions'),
-      headerClassName: 'text-right',
-      className: 'text-right whitespace-nowrap',
-      cell: (r) => (
-        <span className="inline-flex items-center gap-3">
-          {kind === 'topic' && (
-            <Button variant="link" onClick={() => setSending(r)} aria-label={t('topics.sendTestAria', { name: r.name })}>
-              {t('topics.sendTest')}
-            </Button>
-          )}
-          <Button variant="link" onClick={() => setEditing(r)} aria-label={t('resource.editAria', { name: r.name })}>
-            {t('resource.editDescription')}
-          </Button>
-          <Button
-            variant="link"
-            className="text-red-600 hover:text-red-700"
-            onClick={() => setDeleting(r)}
-            aria-label={t('resource.deleteAria', { name: r.name })}
-          >
-            {t('common.delete')}
-          </Button>
-        </span>
-      ),
-    },
+    descriptionColumn(t('field.description'), (r) => r.description),
+    dateColumn('created', t('common.created'), (r) => r.createdAt, fmt.dateTime),
+    actionsColumn(t('common.actions'), (r) => [
+      kind === 'topic' && { text: t('topics.sendTest'), label: t('topics.sendTestAria', { name: r.name }), onClick: () => setSending(r) },
+      { text: t('resource.editDescription'), label: t('resource.editAria', { name: r.name }), onClick: () => setEditing(r) },
+      { text: t('common.delete'), label: t('resource.deleteAria', { name: r.name }), onClick: () => setDeleting(r), danger: true },
+    ]),
   ];
 
   const Icon = kind === 'topic' ? FolderTree : Users;
@@ -125,22 +82,14 @@ export function ResourceTab({ kind, instanceId, openMode }: { kind: ResourceKind
       )}
       <DataTable
         label={t(k('tableLabel'))}
-        rows={list.data}
-        loading={list.isPending}
-        error={list.error}
-        onRetry={() => list.refetch()}
+        {...queryTableProps(list, list.data)}
         columns={columns}
         rowKey={(r) => String(r.id)}
         rowTestId={(r) => `${kind}-row-${r.name}`}
         search={searchResource}
         searchPlaceholder={t(k('searchPlaceholder'))}
         initialSort={{ id: 'name', direction: 'asc' }}
-        toolbar={
-          <Button variant="primary" onClick={() => setCreating(true)}>
-            <Plus aria-hidden="true" className="size-4" />
-            {t(k('create.button'))}
-          </Button>
-        }
+        toolbar={<CreateButton onClick={() => setCreating(true)}>{t(k('create.button'))}</CreateButton>}
         empty={<EmptyState icon={<Icon className="size-6" />} title={t(k('empty.title'))} description={t(k('empty.description'))} />}
       />
 
@@ -169,83 +118,31 @@ function CreateResourceForm({ kind, instanceId, onClose }: { kind: ResourceKind;
   const [name, setName] = useState(kind === 'group' ? 'GID_' : '');
   const [description, setDescription] = useState('');
   const form = useFormErrors(CREATE_FIELDS);
-  const create = useMutation(
-    router.create.mutationOptions({
-      onSuccess: async (row) => {
-        await refresh();
-        toast.success(t(k('create.success'), { name: row.name }));
-        onClose();
-      },
-      onError: (err) => form.fromServer(err),
-    }),
-  );
+  const after = useListChange({ refresh, success: (row: Resource) => t(k('create.success'), { name: row.name }), done: onClose });
+  const create = useMutation(router.create.mutationOptions({ ...after, onError: (err) => form.fromServer(err) }));
 
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    const schema = kind === 'topic' ? topicCreateSchema : groupCreateSchema;
-    const result = validate(schema, { instanceId, name, description });
-    if (!result.ok) return form.setErrors(result.errors);
-    form.clear();
-    create.mutate(result.data);
+  function onSubmit() {
+    const data = form.check(kind === 'topic' ? topicCreateSchema : groupCreateSchema, { instanceId, name, description });
+    if (data) create.mutate(data);
   }
 
   return (
-    <form id={form.formId} noValidate onSubmit={onSubmit}>
-      <DialogBody>
-        <FormField id={`${kind}-name`} label={t('field.name')} hint={t(k('name.hint'))} error={form.message('name')} required>
-          {(p) => (
-            <Input
-              {...p}
-              value={name}
-              autoComplete="off"
-              spellCheck={false}
-              placeholder={t(k('name.placeholder'))}
-              className="font-mono"
-              onChange={(e) => {
-                setName(e.target.value);
-                form.clear('name');
-              }}
-            />
-          )}
-        </FormField>
-        <DescriptionField
-          id={`${kind}-description`}
-          value={description}
-          error={form.message('description')}
-          onChange={(v) => {
-            setDescription(v);
-            form.clear('description');
-          }}
-        />
-        {form.formError && <FormAlert>{form.formError}</FormAlert>}
-      </DialogBody>
-      <FormDialogFooter onCancel={onClose} pending={create.isPending} submitLabel={t('common.create')} />
-    </form>
-  );
-}
-
-export function DescriptionField({
-  id,
-  value,
-  error,
-  onChange,
-}: {
-  id: string;
-  value: string;
-  error?: string;
-  onChange: (value: string) => void;
-}) {
-  const { t } = useI18n();
-  return (
-    <FormField
-      id={id}
-      label={t('field.description')}
-      optional={t('common.optional')}
-      error={error}
-      hint={t('field.descriptionHint', { count: value.length, max: DESCRIPTION_MAX })}
-    >
-      {(p) => <Textarea {...p} rows={3} value={value} onChange={(e) => onChange(e.target.value)} />}
-    </FormField>
+    <DialogForm form={form} onSubmit={onSubmit} onCancel={onClose} pending={create.isPending} submitLabel={t('common.create')}>
+      <FormField id={`${kind}-name`} label={t('field.name')} hint={t(k('name.hint'))} error={form.message('name')} required>
+        {(p) => (
+          <CodeInput
+            {...p}
+            value={name}
+            placeholder={t(k('name.placeholder'))}
+            onChange={(e) => {
+              setName(e.target.value);
+              form.clear('name');
+            }}
+          />
+        )}
+      </FormField>
+      <DescriptionField id={`${kind}-description`} value={description} error={form.message('description')} onChange={form.setter('description', setDescription)} />
+    </DialogForm>
   );
 }
 
@@ -256,44 +153,21 @@ function EditDescriptionForm({ kind, resource, onClose }: { kind: ResourceKind; 
   const { router, refresh, k } = useResource(kind, resource.instanceId);
   const [description, setDescription] = useState(resource.description);
   const form = useFormErrors(EDIT_FIELDS);
-  const describe = useMutation(
-    router.describe.mutationOptions({
-      onSuccess: async (row) => {
-        await refresh();
-        toast.success(t(k('edit.success'), { name: row.name }));
-        onClose();
-      },
-      onError: (err) => form.fromServer(err),
-    }),
-  );
+  const after = useListChange({ refresh, success: (row: Resource) => t(k('edit.success'), { name: row.name }), done: onClose });
+  const describe = useMutation(router.describe.mutationOptions({ ...after, onError: (err) => form.fromServer(err) }));
 
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    const result = validate(describeSchema, { instanceId: resource.instanceId, name: resource.name, description });
-    if (!result.ok) return form.setErrors(result.errors);
-    form.clear();
-    describe.mutate(result.data);
+  function onSubmit() {
+    const data = form.check(describeSchema, { instanceId: resource.instanceId, name: resource.name, description });
+    if (data) describe.mutate(data);
   }
 
   return (
-    <form id={form.formId} noValidate onSubmit={onSubmit}>
-      <DialogBody>
-        <FormField id={`${kind}-edit-name`} label={t('field.name')}>
-          {(p) => <Input {...p} value={resource.name} readOnly disabled className="font-mono" />}
-        </FormField>
-        <DescriptionField
-          id={`${kind}-edit-description`}
-          value={description}
-          error={form.message('description')}
-          onChange={(v) => {
-            setDescription(v);
-            form.clear('description');
-          }}
-        />
-        {form.formError && <FormAlert>{form.formError}</FormAlert>}
-      </DialogBody>
-      <FormDialogFooter onCancel={onClose} pending={describe.isPending} submitLabel={t('common.save')} />
-    </form>
+    <DialogForm form={form} onSubmit={onSubmit} onCancel={onClose} pending={describe.isPending} submitLabel={t('common.save')}>
+      <FormField id={`${kind}-edit-name`} label={t('field.name')}>
+        {(p) => <Input {...p} value={resource.name} readOnly disabled className="font-mono" />}
+      </FormField>
+      <DescriptionField id={`${kind}-edit-description`} value={description} error={form.message('description')} onChange={form.setter('description', setDescription)} />
+    </DialogForm>
   );
 }
 
@@ -301,17 +175,7 @@ function DeleteResource({ kind, resource, onClose }: { kind: ResourceKind; resou
   const { t } = useI18n();
   const { router, refresh, k } = useResource(kind, resource.instanceId);
   const remove = useMutation(
-    router.delete.mutationOptions({
-      onSuccess: async () => {
-        await refresh();
-        toast.success(t(k('delete.success'), { name: resource.name }));
-        onClose();
-      },
-      onError: (err) => {
-        const info = errorInfo(err);
-        toast.error(t(info.key, info.params));
-      },
-    }),
+    router.delete.mutationOptions(useListChange({ refresh, success: () => t(k('delete.success'), { name: resource.name }), done: onClose })),
   );
   return (
     <ConfirmDialog

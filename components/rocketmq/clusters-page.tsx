@@ -4,21 +4,23 @@
  * left empty it is kept), delete with confirmation (refused while rules use the cluster), and
  * "Test connection", which the broker process answers check by check.
  */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
-import { CircleCheck, CircleX, Database, Plus } from 'lucide-react';
+import { CircleCheck, CircleX, Database } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
-import { toast } from 'sonner';
 import { useFormErrors, validate } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
-import { DescriptionField } from '@/components/instances/resource-tab';
+import { useListChange, useRefresh } from '@/components/mutations';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { PageHeader } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { DataTable, type Column } from '@/components/ui/data-table';
-import { Dialog, DialogBody, DialogFooter, FormDialogFooter } from '@/components/ui/dialog';
-import { FormAlert, FormField, Input } from '@/components/ui/form-field';
+import { DescriptionField } from '@/components/ui/description-field';
+import { Dialog, DialogBody, DialogFooter } from '@/components/ui/dialog';
+import { DialogForm } from '@/components/ui/dialog-form';
+import { CodeInput, FormAlert, FormField, Input } from '@/components/ui/form-field';
+import { actionsColumn, CreateButton, Dash, descriptionColumn, queryTableProps } from '@/components/ui/list-parts';
 import { EmptyState } from '@/components/ui/states';
 import { clusterCreateSchema, clusterUpdateSchema, rocketmqTopicSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
@@ -32,11 +34,7 @@ const searchCluster = (c: Cluster) => [c.name, c.endpoints, c.namespace, c.acces
 
 function useClusters() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  return {
-    router: trpc.rocketmqClusters,
-    refresh: () => queryClient.invalidateQueries({ queryKey: trpc.rocketmqClusters.list.queryKey() }),
-  };
+  return { router: trpc.rocketmqClusters, refresh: useRefresh(trpc.rocketmqClusters.list.queryKey()) };
 }
 
 export function RocketmqClustersPage() {
@@ -64,18 +62,13 @@ export function RocketmqClustersPage() {
       id: 'namespace',
       header: t('rocketmq.namespace'),
       sortValue: (c) => c.namespace,
-      cell: (c) => (c.namespace ? <span className="font-mono text-[13px]">{c.namespace}</span> : <span className="text-slate-400">—</span>),
+      cell: (c) => (c.namespace ? <span className="font-mono text-[13px]">{c.namespace}</span> : <Dash />),
     },
     {
       id: 'credentials',
       header: t('rocketmq.credentials'),
       sortValue: (c) => c.accessKey,
-      cell: (c) =>
-        c.accessKey ? (
-          <span className="font-mono text-[13px]">{c.accessKey}</span>
-        ) : (
-          <span className="text-slate-400">{t('rocketmq.credentials.none')}</span>
-        ),
+      cell: (c) => (c.accessKey ? <span className="font-mono text-[13px]">{c.accessKey}</span> : <Dash>{t('rocketmq.credentials.none')}</Dash>),
     },
     {
       id: 'rules',
@@ -84,37 +77,12 @@ export function RocketmqClustersPage() {
       className: 'tabular-nums',
       cell: (c) => <Badge tone={c.ruleCount > 0 ? 'blue' : 'gray'}>{c.ruleCount}</Badge>,
     },
-    {
-      id: 'description',
-      header: t('rocketmq.description.field'),
-      sortValue: (c) => c.description,
-      className: 'max-w-xs',
-      cell: (c) => (c.description ? <span className="line-clamp-2 break-words">{c.description}</span> : <span className="text-slate-400">—</span>),
-    },
-    {
-      id: 'actions',
-      header: t('common.actions'),
-      headerClassName: 'text-right',
-      className: 'text-right whitespace-nowrap',
-      cell: (c) => (
-        <span className="inline-flex gap-3">
-          <Button variant="link" onClick={() => setTesting(c)} aria-label={`${t('rocketmq.test')}: ${c.name}`}>
-            {t('rocketmq.test')}
-          </Button>
-          <Button variant="link" onClick={() => setEditing(c)} aria-label={`${t('common.edit')}: ${c.name}`}>
-            {t('common.edit')}
-          </Button>
-          <Button
-            variant="link"
-            className="text-red-600 hover:text-red-700"
-            onClick={() => setDeleting(c)}
-            aria-label={`${t('common.delete')}: ${c.name}`}
-          >
-            {t('common.delete')}
-          </Button>
-        </span>
-      ),
-    },
+    descriptionColumn(t('rocketmq.description.field'), (c) => c.description, { className: 'max-w-xs', textClassName: '' }),
+    actionsColumn(t('common.actions'), (c) => [
+      { text: t('rocketmq.test'), label: `${t('rocketmq.test')}: ${c.name}`, onClick: () => setTesting(c) },
+      { text: t('common.edit'), label: `${t('common.edit')}: ${c.name}`, onClick: () => setEditing(c) },
+      { text: t('common.delete'), label: `${t('common.delete')}: ${c.name}`, onClick: () => setDeleting(c), danger: true },
+    ]),
   ];
 
   return (
@@ -122,21 +90,13 @@ export function RocketmqClustersPage() {
       <PageHeader title={t('rocketmq.title')} description={t('rocketmq.description')} />
       <DataTable
         label={t('rocketmq.title')}
-        rows={list.data}
-        loading={list.isPending}
-        error={list.error}
-        onRetry={() => list.refetch()}
+        {...queryTableProps(list, list.data)}
         columns={columns}
         rowKey={(c) => String(c.id)}
         rowTestId={(c) => `cluster-row-${c.name}`}
         search={searchCluster}
         initialSort={{ id: 'name', direction: 'asc' }}
-        toolbar={
-          <Button variant="primary" onClick={() => setEditing('new')}>
-            <Plus aria-hidden="true" className="size-4" />
-            {t('rocketmq.create')}
-          </Button>
-        }
+        toolbar={<CreateButton onClick={() => setEditing('new')}>{t('rocketmq.create')}</CreateButton>}
         empty={<EmptyState icon={<Database className="size-6" />} title={t('rocketmq.empty')} />}
       />
       <Dialog
@@ -166,20 +126,16 @@ function ClusterForm({ cluster, onClose }: { cluster: Cluster | null; onClose: (
     description: cluster?.description ?? '',
   });
   const form = useFormErrors(FIELDS);
-  const onSuccess = async (c: Cluster) => {
-    await refresh();
-    toast.success(t('rocketmq.saved', { name: c.name }));
-    onClose();
-  };
-  const create = useMutation(router.create.mutationOptions({ onSuccess, onError: (err) => form.fromServer(err) }));
-  const update = useMutation(router.update.mutationOptions({ onSuccess, onError: (err) => form.fromServer(err) }));
+  const saved = useListChange({ refresh, success: (c: Cluster) => t('rocketmq.saved', { name: c.name }), done: onClose });
+  const after = { ...saved, onError: (err: unknown) => form.fromServer(err) };
+  const create = useMutation(router.create.mutationOptions(after));
+  const update = useMutation(router.update.mutationOptions(after));
   const set = (field: (typeof FIELDS)[number], value: string) => {
     setValues((v) => ({ ...v, [field]: value }));
     form.clear(field);
   };
 
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
+  function onSubmit() {
     if (cluster) {
       const result = validate(clusterUpdateSchema, { id: cluster.id, ...values });
       if (!result.ok) return form.setErrors(result.errors);
@@ -190,10 +146,8 @@ function ClusterForm({ cluster, onClose }: { cluster: Cluster | null; onClose: (
       form.clear();
       update.mutate(result.data);
     } else {
-      const result = validate(clusterCreateSchema, values);
-      if (!result.ok) return form.setErrors(result.errors);
-      form.clear();
-      create.mutate(result.data);
+      const data = form.check(clusterCreateSchema, values);
+      if (data) create.mutate(data);
     }
   }
 
@@ -220,30 +174,32 @@ function ClusterForm({ cluster, onClose }: { cluster: Cluster | null; onClose: (
   );
 
   return (
-    <form id={form.formId} noValidate onSubmit={onSubmit}>
-      <DialogBody>
-        {text('name', t('rocketmq.name'), { required: true })}
-        {text('endpoints', t('rocketmq.endpoints'), { required: true, mono: true, hint: t('rocketmq.endpoints.hint') })}
-        {text('namespace', t('rocketmq.namespace'), { mono: true })}
-        <div className="grid gap-4 sm:grid-cols-2">
-          {text('accessKey', t('rocketmq.accessKey'), { mono: true })}
-          <FormField
-            id="cluster-secretKey"
-            label={t('rocketmq.secretKey')}
-            optional={t('common.optional')}
-            hint={cluster?.hasSecret ? t('rocketmq.secretKey.keep') : undefined}
-            error={form.message('secretKey')}
-          >
-            {(p) => (
-              <Input {...p} type="password" value={values.secretKey} autoComplete="new-password" onChange={(e) => set('secretKey', e.target.value)} />
-            )}
-          </FormField>
-        </div>
-        <DescriptionField id="cluster-description" value={values.description} error={form.message('description')} onChange={(v) => set('description', v)} />
-        {form.formError && <FormAlert>{form.formError}</FormAlert>}
-      </DialogBody>
-      <FormDialogFooter onCancel={onClose} pending={create.isPending || update.isPending} submitLabel={cluster ? t('common.save') : t('common.create')} />
-    </form>
+    <DialogForm
+      form={form}
+      onSubmit={onSubmit}
+      onCancel={onClose}
+      pending={create.isPending || update.isPending}
+      submitLabel={cluster ? t('common.save') : t('common.create')}
+    >
+      {text('name', t('rocketmq.name'), { required: true })}
+      {text('endpoints', t('rocketmq.endpoints'), { required: true, mono: true, hint: t('rocketmq.endpoints.hint') })}
+      {text('namespace', t('rocketmq.namespace'), { mono: true })}
+      <div className="grid gap-4 sm:grid-cols-2">
+        {text('accessKey', t('rocketmq.accessKey'), { mono: true })}
+        <FormField
+          id="cluster-secretKey"
+          label={t('rocketmq.secretKey')}
+          optional={t('common.optional')}
+          hint={cluster?.hasSecret ? t('rocketmq.secretKey.keep') : undefined}
+          error={form.message('secretKey')}
+        >
+          {(p) => (
+            <Input {...p} type="password" value={values.secretKey} autoComplete="new-password" onChange={(e) => set('secretKey', e.target.value)} />
+          )}
+        </FormField>
+      </div>
+      <DescriptionField id="cluster-description" value={values.description} error={form.message('description')} onChange={(v) => set('description', v)} />
+    </DialogForm>
   );
 }
 
@@ -251,23 +207,21 @@ function DeleteCluster({ cluster, onClose }: { cluster: Cluster; onClose: () => 
   const { t } = useI18n();
   const { router, refresh } = useClusters();
   const [error, setError] = useState<string | null>(null);
+  const after = useListChange({ refresh, done: onClose });
   const remove = useMutation(
     router.delete.mutationOptions({
-      onSuccess: async () => {
-        await refresh();
-        onClose();
-      },
+      ...after,
+      // Refused while rules use the cluster: the reason also stays in the dialog.
       onError: (err) => {
         const info = errorInfo(err);
         setError(t(info.key, info.params));
-        toast.error(t(info.key, info.params));
+        after.onError(err);
       },
     }),
   );
   return (
     <ConfirmDialog
       open
-      danger
       onClose={onClose}
       pending={remove.isPending}
       title={t('rocketmq.delete.title', { name: cluster.name })}
@@ -317,12 +271,9 @@ function TestClusterDialog({ cluster, onClose }: { cluster: Cluster; onClose: ()
         <DialogBody>
           <FormField id="cluster-test-topic" label={t('rocketmq.test.topic')} optional={t('common.optional')} error={topicError}>
             {(p) => (
-              <Input
+              <CodeInput
                 {...p}
                 value={topic}
-                className="font-mono"
-                autoComplete="off"
-                spellCheck={false}
                 onChange={(e) => {
                   setTopic(e.target.value);
                   setTopicError(null);

@@ -4,25 +4,25 @@
  * broker's counters and last error; enable/disable, edit (all but the ID and the type), delete
  * with confirmation, and the three-step create wizard.
  */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
-import { ArrowRight, Plus, Workflow } from 'lucide-react';
-import { useState, type FormEvent } from 'react';
-import { toast } from 'sonner';
+import { ArrowRight, Workflow } from 'lucide-react';
+import { useState } from 'react';
 import { useFormat } from '@/components/format';
 import { useFormErrors, type FieldErrors } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
-import { DescriptionField } from '@/components/instances/resource-tab';
+import { useListChange, useRefresh } from '@/components/mutations';
 import { Badge } from '@/components/ui/badge';
-import { Button } from '@/components/ui/button';
 import { Callout } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { DataTable, type Column } from '@/components/ui/data-table';
-import { Dialog, DialogBody, FormDialogFooter } from '@/components/ui/dialog';
-import { FormAlert, Switch } from '@/components/ui/form-field';
+import { DescriptionField } from '@/components/ui/description-field';
+import { Dialog } from '@/components/ui/dialog';
+import { DialogForm } from '@/components/ui/dialog-form';
+import { Switch } from '@/components/ui/form-field';
+import { actionsColumn, CreateButton, Dash, queryTableProps } from '@/components/ui/list-parts';
 import { clusterIdSchema, ruleEndSchemas, RULES_PER_INSTANCE } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
-import { errorInfo } from '@/lib/trpc/errors';
 import type { AppRouter } from '@/server/api/root';
 import { RuleEndFields } from './rule-end-fields';
 import { RuleWizard } from './rule-wizard';
@@ -33,11 +33,7 @@ const searchRule = (r: Rule) => [r.ruleId, r.type, r.source, r.target, r.cluster
 
 function useRules(instanceId: string) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  return {
-    router: trpc.rules,
-    refresh: () => queryClient.invalidateQueries({ queryKey: trpc.rules.list.queryKey({ instanceId }) }),
-  };
+  return { router: trpc.rules, refresh: useRefresh(trpc.rules.list.queryKey({ instanceId })) };
 }
 
 export function RulesTab({ instanceId }: { instanceId: string }) {
@@ -51,19 +47,12 @@ export function RulesTab({ instanceId }: { instanceId: string }) {
   const [editing, setEditing] = useState<Rule | null>(null);
   const [deleting, setDeleting] = useState<Rule | null>(null);
   const toggle = useMutation(
-    router.setEnabled.mutationOptions({
-      onSuccess: async (r) => {
-        await refresh();
-        toast.success(t(r.enabled ? 'rules.enabled' : 'rules.disabled') + `: ${r.ruleId}`);
-      },
-      onError: (err) => {
-        const info = errorInfo(err);
-        toast.error(t(info.key, info.params));
-      },
-    }),
+    router.setEnabled.mutationOptions(
+      useListChange({ refresh, success: (r: Pick<Rule, 'enabled' | 'ruleId'>) => t(r.enabled ? 'rules.enabled' : 'rules.disabled') + `: ${r.ruleId}` }),
+    ),
   );
   const rules = list.data?.rules;
-  const dash = <span className="text-slate-400">—</span>;
+  const dash = <Dash />;
 
   const columns: Column<Rule>[] = [
     {
@@ -149,22 +138,10 @@ export function RulesTab({ instanceId }: { instanceId: string }) {
           dash
         ),
     },
-    {
-      id: 'actions',
-      header: t('common.actions'),
-      headerClassName: 'text-right',
-      className: 'text-right whitespace-nowrap',
-      cell: (r) => (
-        <span className="inline-flex gap-3">
-          <Button variant="link" onClick={() => setEditing(r)} aria-label={`${t('common.edit')}: ${r.ruleId}`}>
-            {t('common.edit')}
-          </Button>
-          <Button variant="link" className="text-red-600 hover:text-red-700" onClick={() => setDeleting(r)} aria-label={`${t('common.delete')}: ${r.ruleId}`}>
-            {t('common.delete')}
-          </Button>
-        </span>
-      ),
-    },
+    actionsColumn(t('common.actions'), (r) => [
+      { text: t('common.edit'), label: `${t('common.edit')}: ${r.ruleId}`, onClick: () => setEditing(r) },
+      { text: t('common.delete'), label: `${t('common.delete')}: ${r.ruleId}`, onClick: () => setDeleting(r), danger: true },
+    ]),
   ];
 
   return (
@@ -175,20 +152,16 @@ export function RulesTab({ instanceId }: { instanceId: string }) {
       )}
       <DataTable
         label={t('rules.title')}
-        rows={rules}
-        loading={list.isPending}
-        error={list.error}
-        onRetry={() => list.refetch()}
+        {...queryTableProps(list, rules)}
         columns={columns}
         rowKey={(r) => r.ruleId}
         rowTestId={(r) => `rule-row-${r.ruleId}`}
         search={searchRule}
         initialSort={{ id: 'ruleId', direction: 'asc' }}
         toolbar={
-          <Button variant="primary" onClick={() => setCreating(true)} disabled={(rules?.length ?? 0) >= RULES_PER_INSTANCE}>
-            <Plus aria-hidden="true" className="size-4" />
+          <CreateButton onClick={() => setCreating(true)} disabled={(rules?.length ?? 0) >= RULES_PER_INSTANCE}>
             {t('rules.create')}
-          </Button>
+          </CreateButton>
         }
         empty={<EmptyRules />}
       />
@@ -223,19 +196,10 @@ function EditRuleForm({ rule, onClose }: { rule: Rule; onClose: () => void }) {
   const [target, setTarget] = useState(rule.target);
   const [clusterId, setClusterId] = useState(String(rule.clusterId));
   const form = useFormErrors(EDIT_FIELDS);
-  const update = useMutation(
-    router.update.mutationOptions({
-      onSuccess: async (r) => {
-        await refresh();
-        toast.success(t('rules.saved', { ruleId: r.ruleId }));
-        onClose();
-      },
-      onError: (err) => form.fromServer(err),
-    }),
-  );
+  const after = useListChange({ refresh, success: (r: Pick<Rule, 'ruleId'>) => t('rules.saved', { ruleId: r.ruleId }), done: onClose });
+  const update = useMutation(router.update.mutationOptions({ ...after, onError: (err) => form.fromServer(err) }));
 
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
+  function onSubmit() {
     const errors: FieldErrors = {};
     const ends = ruleEndSchemas(rule.type);
     for (const [side, value] of [
@@ -274,49 +238,25 @@ function EditRuleForm({ rule, onClose }: { rule: Rule; onClose: () => void }) {
   );
 
   return (
-    <form id={form.formId} noValidate onSubmit={onSubmit}>
-      <DialogBody>
-        <p className="text-sm text-slate-600">
-          {t('rules.type')}: <span className="font-medium text-slate-900">{t(`rule.type.${rule.type}`)}</span>
-        </p>
-        {/* Only the RocketMQ end carries the cluster select. */}
-        {end('source')}
-        {end('target')}
-        <DescriptionField
-          id="rule-edit-description"
-          value={description}
-          error={form.message('description')}
-          onChange={(v) => {
-            setDescription(v);
-            form.clear('description');
-          }}
-        />
-        {form.formError && <FormAlert>{form.formError}</FormAlert>}
-      </DialogBody>
-      <FormDialogFooter onCancel={onClose} pending={update.isPending} submitLabel={t('common.save')} />
-    </form>
+    <DialogForm form={form} onSubmit={onSubmit} onCancel={onClose} pending={update.isPending} submitLabel={t('common.save')}>
+      <p className="text-sm text-slate-600">
+        {t('rules.type')}: <span className="font-medium text-slate-900">{t(`rule.type.${rule.type}`)}</span>
+      </p>
+      {/* Only the RocketMQ end carries the cluster select. */}
+      {end('source')}
+      {end('target')}
+      <DescriptionField id="rule-edit-description" value={description} error={form.message('description')} onChange={form.setter('description', setDescription)} />
+    </DialogForm>
   );
 }
 
 function DeleteRule({ rule, onClose }: { rule: Rule; onClose: () => void }) {
   const { t } = useI18n();
   const { router, refresh } = useRules(rule.instanceId);
-  const remove = useMutation(
-    router.delete.mutationOptions({
-      onSuccess: async () => {
-        await refresh();
-        onClose();
-      },
-      onError: (err) => {
-        const info = errorInfo(err);
-        toast.error(t(info.key, info.params));
-      },
-    }),
-  );
+  const remove = useMutation(router.delete.mutationOptions(useListChange({ refresh, done: onClose })));
   return (
     <ConfirmDialog
       open
-      danger
       onClose={onClose}
       pending={remove.isPending}
       title={t('rules.delete.title', { ruleId: rule.ruleId })}

@@ -13,7 +13,7 @@ import { RefreshBar } from '@/components/clients/refresh-bar';
 import { useFormat } from '@/components/format';
 import { useI18n } from '@/components/i18n';
 import { Card } from '@/components/ui/card';
-import { cx } from '@/components/ui/cx';
+import { ChoiceGroup } from '@/components/ui/choice-group';
 import { EmptyState, ErrorState, LoadingState } from '@/components/ui/states';
 import type { Instance } from '@/db/schema';
 import { STATISTICS_RANGES, type StatisticsRange } from '@/lib/schemas';
@@ -57,23 +57,14 @@ export function StatisticsTab({ instance }: { instance: Instance }) {
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center justify-between gap-3">
-        <div role="radiogroup" aria-label={t('statistics.range')} className="inline-flex rounded border border-slate-300 bg-white p-0.5">
-          {STATISTICS_RANGES.map((r) => (
-            <button
-              key={r}
-              type="button"
-              role="radio"
-              aria-checked={range === r}
-              onClick={() => setRange(r)}
-              className={cx(
-                'rounded px-3 py-1 text-sm transition-colors focus-visible:outline-2 focus-visible:outline-brand-500',
-                range === r ? 'bg-brand-500 font-medium text-white' : 'text-slate-600 hover:bg-slate-100',
-              )}
-            >
-              {t(`statistics.range.${r}`)}
-            </button>
-          ))}
-        </div>
+        <ChoiceGroup
+          look="soft"
+          label={t('statistics.range')}
+          choices={STATISTICS_RANGES}
+          value={range}
+          onChange={setRange}
+          choiceLabel={(r) => t(`statistics.range.${r}`)}
+        />
         <RefreshBar
           updatedAt={series.dataUpdatedAt}
           fetching={series.isFetching}

@@ -15,18 +15,21 @@ import { Badge, type BadgeTone } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
 import { cx } from '@/components/ui/cx';
-import { FormField, Input } from '@/components/ui/form-field';
-import { EmptyState, ErrorState, LoadingState } from '@/components/ui/states';
+import { ChoiceGroup } from '@/components/ui/choice-group';
+import { CodeInput, FormField } from '@/components/ui/form-field';
+import { Cell, PlainTable } from '@/components/ui/plain-table';
+import { EmptyState, LoadingState } from '@/components/ui/states';
 import { deviceTraceSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
 import type { DeviceEvent } from '@/server/telemetry/queries';
-import { InstanceSelect, LoadMore, useMounted, type SearchParams } from './query-parts';
-import { initialRange, resolveRange, TimeRangeField, type QuickRange, type RangeState } from './time-range';
+import { InstanceSelect, RangeField, TraceList, useMounted, type SearchParams } from './query-parts';
+import { initialRange, resolveRange, type QuickRange, type RangeState } from './time-range';
 import { clientMessagesHref, formatDuration, reasonKey, useTraceTime } from './trace-bits';
 
 const QUICK: readonly QuickRange[] = ['15m', '1h', '6h', '1d'];
 const FIELDS = ['instanceId', 'groupId', 'deviceId', 'clientId', 'range', 'from', 'to'] as const;
-type By = 'group' | 'client';
+const BY = ['group', 'client'] as const;
+type By = (typeof BY)[number];
 
 export function DeviceTracePage({ params }: { params: SearchParams }) {
   const { t } = useI18n();
@@ -91,71 +94,40 @@ function DeviceTrace({ params }: { params: SearchParams }) {
           <div className="grid gap-4 lg:grid-cols-[minmax(0,16rem)_minmax(0,1fr)]">
             <InstanceSelect id="device-instance" value={form.instanceId} onChange={(v) => set('instanceId', v)} error={errors.message('instanceId')} />
             <div>
-              <div role="radiogroup" aria-label={t('traces.device.by')} className="mb-2 inline-flex rounded border border-slate-300 bg-white p-0.5">
-                {(['group', 'client'] as const).map((b) => (
-                  <button
-                    key={b}
-                    type="button"
-                    role="radio"
-                    aria-checked={by === b}
-                    onClick={() => {
-                      setBy(b);
-                      errors.clear();
-                    }}
-                    className={cx(
-                      'h-7 rounded px-3 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-brand-500',
-                      by === b ? 'bg-brand-500 text-white shadow-sm' : 'text-slate-600 hover:text-slate-900',
-                    )}
-                  >
-                    {t(b === 'group' ? 'traces.device.byGroup' : 'traces.device.byClient')}
-                  </button>
-                ))}
-              </div>
+              <ChoiceGroup
+                label={t('traces.device.by')}
+                className="mb-2"
+                choices={BY}
+                value={by}
+                onChange={(b) => {
+                  setBy(b);
+                  errors.clear();
+                }}
+                choiceLabel={(b) => t(b === 'group' ? 'traces.device.byGroup' : 'traces.device.byClient')}
+              />
               {by === 'group' ? (
                 <div className="grid gap-3 sm:grid-cols-2">
                   <FormField id="device-group" label={t('traces.groupId')} error={errors.message('groupId')} required>
                     {(p) => (
-                      <Input {...p} value={form.groupId} autoComplete="off" spellCheck={false} className="font-mono" placeholder="GID_sensors" onChange={(e) => set('groupId', e.target.value)} />
+                      <CodeInput {...p} value={form.groupId} placeholder="GID_sensors" onChange={(e) => set('groupId', e.target.value)} />
                     )}
                   </FormField>
                   <FormField id="device-device" label={t('traces.deviceId')} error={errors.message('deviceId')} required>
                     {(p) => (
-                      <Input {...p} value={form.deviceId} autoComplete="off" spellCheck={false} className="font-mono" placeholder="device-001" onChange={(e) => set('deviceId', e.target.value)} />
+                      <CodeInput {...p} value={form.deviceId} placeholder="device-001" onChange={(e) => set('deviceId', e.target.value)} />
                     )}
                   </FormField>
                 </div>
               ) : (
                 <FormField id="device-client" label={t('traces.clientId')} error={errors.message('clientId')} required>
                   {(p) => (
-                    <Input
-                      {...p}
-                      value={form.clientId}
-                      autoComplete="off"
-                      spellCheck={false}
-                      className="font-mono"
-                      placeholder={t('credentials.clientId.placeholder')}
-                      onChange={(e) => set('clientId', e.target.value)}
-                    />
+                    <CodeInput {...p} value={form.clientId} placeholder={t('credentials.clientId.placeholder')} onChange={(e) => set('clientId', e.target.value)} />
                   )}
                 </FormField>
               )}
             </div>
           </div>
-          <TimeRangeField
-            id="device-range"
-            value={range}
-            options={QUICK}
-            onChange={(next) => {
-              setRange(next);
-              errors.clear('range');
-              errors.clear('from');
-              errors.clear('to');
-            }}
-            hint={t('traces.range.devicesHint')}
-            error={errors.message('range')}
-            fromError={errors.message('from')}
-            toError={errors.message('to')}
-          />
+          <RangeField id="device-range" value={range} onChange={setRange} options={QUICK} hint={t('traces.range.devicesHint')} form={errors} />
           <Button type="submit" variant="primary">
             {t('traces.search')}
           </Button>
@@ -227,74 +199,62 @@ function Sessions({ instanceId, who, from, to }: { instanceId: string; who: { cl
   );
   const clientId = q.data?.pages[0]?.clientId ?? ('clientId' in who ? who.clientId : `${who.groupId}@@@${who.deviceId}`);
   const events = q.data?.pages.flatMap((p) => p.items);
-  const sessions = events ? sessionsOf(events) : [];
 
-  let body;
-  if (q.error) body = <ErrorState error={q.error} onRetry={() => q.refetch()} />;
-  else if (!events) body = <LoadingState variant="table" />;
-  else if (events.length === 0) body = <EmptyState title={t('traces.devices.empty')} description={t('traces.devices.emptyText', { clientId })} />;
-  else
-    body = (
-      <div className="overflow-x-auto">
-        <table aria-label={t('traces.devices.tableLabel')} className="w-full border-collapse text-left text-sm">
-          <thead className="border-b border-slate-200 bg-slate-50 text-xs text-slate-500">
-            <tr>
-              <th scope="col" className="px-4 py-2.5 font-medium whitespace-nowrap">{t('traces.col.channel')}</th>
-              <th scope="col" className="px-4 py-2.5 font-medium whitespace-nowrap">{t('traces.col.action')}</th>
-              <th scope="col" className="px-4 py-2.5 font-medium whitespace-nowrap">{t('traces.col.description')}</th>
-              <th scope="col" className="px-4 py-2.5 font-medium whitespace-nowrap">{t('traces.col.address')}</th>
-              <th scope="col" className="px-4 py-2.5 font-medium whitespace-nowrap">{t('traces.col.time')}</th>
-            </tr>
-          </thead>
-          {sessions.map((s) => {
-            const tone = toneOf(s);
-            const close = s.events.find((e) => e.action === 'close');
-            const connect = s.events.find((e) => e.action === 'connect');
-            let summary: string;
-            if (tone === 'refused') summary = t('traces.session.refused');
-            else if (connect && close) summary = t('traces.session.lasted', { duration: formatDuration(close.time - connect.time) });
-            else if (!connect) summary = t('traces.session.noStart');
-            else summary = t('traces.session.open');
-            return (
-              <tbody
-                key={s.channelId}
-                data-testid={`session-${s.channelId}`}
-                aria-label={t('traces.session.label', { channel: s.channelId })}
-                className="border-b-4 border-slate-100 last:border-b-0"
-              >
-                {s.events.map((e, i) => (
-                  <tr key={`${e.action}-${e.time}-${i}`} data-testid="device-event-row" className="align-top hover:bg-slate-50/70">
-                    {i === 0 && (
-                      <td rowSpan={s.events.length} className={cx('border-l-4 px-4 py-2.5', rail[tone])}>
-                        <span className="font-mono text-xs text-slate-900" data-testid="session-channel">
-                          {s.channelId}
-                        </span>
-                        <span className="mt-1 block max-w-56 text-xs text-slate-500" data-testid="session-summary">
-                          {summary}
-                        </span>
-                      </td>
-                    )}
-                    <td className="px-4 py-2.5">
-                      <Badge tone={eventTone(e)} className="font-mono">
-                        {e.action}
-                      </Badge>
-                    </td>
-                    <td className="px-4 py-2.5">
-                      <span className="font-mono text-slate-900" data-testid="event-description">
-                        {e.description}
-                      </span>
-                      <Reason description={e.description} />
-                    </td>
-                    <td className="px-4 py-2.5 font-mono text-xs whitespace-nowrap text-slate-600">{e.address}</td>
-                    <td className="px-4 py-2.5 whitespace-nowrap text-slate-600 tabular-nums">{time(e.time)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            );
-          })}
-        </table>
-      </div>
-    );
+  const table = (found: DeviceEvent[]) => (
+    <PlainTable
+      label={t('traces.devices.tableLabel')}
+      className="border-collapse"
+      nowrapHeaders
+      headers={[t('traces.col.channel'), t('traces.col.action'), t('traces.col.description'), t('traces.col.address'), t('traces.col.time')]}
+    >
+      {sessionsOf(found).map((s) => {
+        const tone = toneOf(s);
+        const close = s.events.find((e) => e.action === 'close');
+        const connect = s.events.find((e) => e.action === 'connect');
+        let summary: string;
+        if (tone === 'refused') summary = t('traces.session.refused');
+        else if (connect && close) summary = t('traces.session.lasted', { duration: formatDuration(close.time - connect.time) });
+        else if (!connect) summary = t('traces.session.noStart');
+        else summary = t('traces.session.open');
+        return (
+          <tbody
+            key={s.channelId}
+            data-testid={`session-${s.channelId}`}
+            aria-label={t('traces.session.label', { channel: s.channelId })}
+            className="border-b-4 border-slate-100 last:border-b-0"
+          >
+            {s.events.map((e, i) => (
+              <tr key={`${e.action}-${e.time}-${i}`} data-testid="device-event-row" className="align-top hover:bg-slate-50/70">
+                {i === 0 && (
+                  <Cell rowSpan={s.events.length} className={cx('border-l-4', rail[tone])}>
+                    <span className="font-mono text-xs text-slate-900" data-testid="session-channel">
+                      {s.channelId}
+                    </span>
+                    <span className="mt-1 block max-w-56 text-xs text-slate-500" data-testid="session-summary">
+                      {summary}
+                    </span>
+                  </Cell>
+                )}
+                <Cell>
+                  <Badge tone={eventTone(e)} className="font-mono">
+                    {e.action}
+                  </Badge>
+                </Cell>
+                <Cell>
+                  <span className="font-mono text-slate-900" data-testid="event-description">
+                    {e.description}
+                  </span>
+                  <Reason description={e.description} />
+                </Cell>
+                <Cell className="font-mono text-xs whitespace-nowrap text-slate-600">{e.address}</Cell>
+                <Cell className="whitespace-nowrap text-slate-600 tabular-nums">{time(e.time)}</Cell>
+              </tr>
+            ))}
+          </tbody>
+        );
+      })}
+    </PlainTable>
+  );
 
   return (
     <Card
@@ -306,10 +266,13 @@ function Sessions({ instanceId, who, from, to }: { instanceId: string; who: { cl
       }
       bodyClassName=""
     >
-      {body}
-      {events && events.length > 0 && (
-        <LoadMore count={events.length} hasMore={q.hasNextPage} pending={q.isFetchingNextPage} onMore={() => q.fetchNextPage()} />
-      )}
+      <TraceList
+        query={q}
+        rows={events}
+        empty={<EmptyState title={t('traces.devices.empty')} description={t('traces.devices.emptyText', { clientId })} />}
+      >
+        {table}
+      </TraceList>
     </Card>
   );
 }

@@ -13,14 +13,15 @@ import { useFormErrors, validate } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
 import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
-import { cx } from '@/components/ui/cx';
-import { FormField, Input } from '@/components/ui/form-field';
+import { ChoiceGroup } from '@/components/ui/choice-group';
+import { CodeInput, FormField } from '@/components/ui/form-field';
+import { Cell, PlainBody, PlainTable } from '@/components/ui/plain-table';
 import { EmptyState, ErrorState, LoadingState } from '@/components/ui/states';
 import { clientMessagesSchema, messageTraceSchema, topicMessagesSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
 import { MessageNotFound, MessageTimeline } from './message-timeline';
-import { InstanceSelect, LoadMore, useMounted, type SearchParams } from './query-parts';
-import { initialRange, resolveRange, TimeRangeField, type QuickRange, type RangeState } from './time-range';
+import { InstanceSelect, RangeField, TraceList, useMounted, type SearchParams } from './query-parts';
+import { initialRange, resolveRange, type QuickRange, type RangeState } from './time-range';
 import { AckStatus, ClientLink, KindBadge, MessageLink, useTraceTime } from './trace-bits';
 
 const MODES = ['id', 'client', 'topic'] as const;
@@ -92,90 +93,42 @@ function MessageTrace({ params }: { params: SearchParams }) {
     <div className="space-y-4">
       <Card title={t('traces.query')}>
         <form id={errors.formId} noValidate onSubmit={onSubmit} className="space-y-4">
-          <div role="radiogroup" aria-label={t('traces.mode')} className="inline-flex rounded border border-slate-300 bg-white p-0.5">
-            {MODES.map((m) => (
-              <button
-                key={m}
-                type="button"
-                role="radio"
-                aria-checked={form.mode === m}
-                onClick={() => {
-                  set('mode', m);
-                  errors.clear();
-                }}
-                className={cx(
-                  'h-7 rounded px-3 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-brand-500',
-                  form.mode === m ? 'bg-brand-500 text-white shadow-sm' : 'text-slate-600 hover:text-slate-900',
-                )}
-              >
-                {t(`traces.mode.${m}`)}
-              </button>
-            ))}
-          </div>
+          <ChoiceGroup
+            label={t('traces.mode')}
+            choices={MODES}
+            value={form.mode}
+            onChange={(m) => {
+              set('mode', m);
+              errors.clear();
+            }}
+            choiceLabel={(m) => t(`traces.mode.${m}`)}
+          />
           <div className="grid gap-4 lg:grid-cols-[minmax(0,16rem)_minmax(0,1fr)]">
             <InstanceSelect id="trace-instance" value={form.instanceId} onChange={(v) => set('instanceId', v)} error={errors.message('instanceId')} />
             {form.mode === 'id' && (
               <FormField id="trace-message-id" label={t('traces.messageId')} hint={t('traces.messageId.hint')} error={errors.message('messageId')} required>
                 {(p) => (
-                  <Input
-                    {...p}
-                    value={form.messageId}
-                    autoComplete="off"
-                    spellCheck={false}
-                    className="font-mono"
-                    placeholder="0123456789abcdef0123456789abcdef"
-                    onChange={(e) => set('messageId', e.target.value)}
-                  />
+                  <CodeInput {...p} value={form.messageId} placeholder="0123456789abcdef0123456789abcdef" onChange={(e) => set('messageId', e.target.value)} />
                 )}
               </FormField>
             )}
             {form.mode === 'client' && (
               <FormField id="trace-client-id" label={t('traces.clientId')} error={errors.message('clientId')} required>
                 {(p) => (
-                  <Input
-                    {...p}
-                    value={form.clientId}
-                    autoComplete="off"
-                    spellCheck={false}
-                    className="font-mono"
-                    placeholder={t('credentials.clientId.placeholder')}
-                    onChange={(e) => set('clientId', e.target.value)}
-                  />
+                  <CodeInput {...p} value={form.clientId} placeholder={t('credentials.clientId.placeholder')} onChange={(e) => set('clientId', e.target.value)} />
                 )}
               </FormField>
             )}
             {form.mode === 'topic' && (
               <FormField id="trace-topic" label={t('traces.topic')} hint={t('traces.topic.hint')} error={errors.message('topic')} required>
                 {(p) => (
-                  <Input
-                    {...p}
-                    value={form.topic}
-                    autoComplete="off"
-                    spellCheck={false}
-                    className="font-mono"
-                    placeholder="Orders/eu/42"
-                    onChange={(e) => set('topic', e.target.value)}
-                  />
+                  <CodeInput {...p} value={form.topic} placeholder="Orders/eu/42" onChange={(e) => set('topic', e.target.value)} />
                 )}
               </FormField>
             )}
           </div>
           {form.mode !== 'id' && (
-            <TimeRangeField
-              id="trace-range"
-              value={range}
-              options={QUICK}
-              onChange={(next) => {
-                setRange(next);
-                errors.clear('range');
-                errors.clear('from');
-                errors.clear('to');
-              }}
-              hint={t('traces.range.messagesHint')}
-              error={errors.message('range')}
-              fromError={errors.message('from')}
-              toError={errors.message('to')}
-            />
+            <RangeField id="trace-range" value={range} onChange={setRange} options={QUICK} hint={t('traces.range.messagesHint')} form={errors} />
           )}
           <Button type="submit" variant="primary">
             {t('traces.search')}
@@ -230,67 +183,63 @@ function EventList({ instanceId, mode, clientId, topic, from, to }: { instanceId
   const rows = q.data?.pages.flatMap((p) => p.items);
   const title = mode === 'client' ? t('traces.messages.clientTitle', { clientId }) : t('traces.messages.topicTitle', { topic });
 
-  let body;
-  if (q.error) body = <ErrorState error={q.error} onRetry={() => q.refetch()} />;
-  else if (!rows) body = <LoadingState variant="table" />;
-  else if (rows.length === 0)
-    body = (
-      <EmptyState
-        title={t('traces.messages.empty')}
-        description={mode === 'client' ? t('traces.messages.emptyClient', { clientId }) : t('traces.messages.emptyTopic', { topic })}
-      />
-    );
-  else
-    body = (
-      <div className="overflow-x-auto">
-        <table aria-label={t('traces.messages.tableLabel')} className="w-full text-left text-sm">
-          <thead className="border-b border-slate-200 bg-slate-50 text-xs text-slate-500">
-            <tr>
-              <th scope="col" className="px-4 py-2.5 font-medium whitespace-nowrap">{t('traces.col.time')}</th>
-              <th scope="col" className="px-4 py-2.5 font-medium whitespace-nowrap">{t('traces.col.event')}</th>
-              <th scope="col" className="px-4 py-2.5 font-medium whitespace-nowrap">{t('traces.col.messageId')}</th>
-              <th scope="col" className="px-4 py-2.5 font-medium whitespace-nowrap">{mode === 'client' ? t('traces.col.topic') : t('traces.col.publisher')}</th>
-              <th scope="col" className="px-4 py-2.5 font-medium whitespace-nowrap">{t('traces.col.qos')}</th>
-              {mode === 'client' && <th scope="col" className="px-4 py-2.5 font-medium whitespace-nowrap">{t('traces.col.ack')}</th>}
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {rows.map((e, i) => (
-              <tr key={`${e.messageId}-${e.kind}-${e.time}-${i}`} data-testid="trace-event-row" className="hover:bg-slate-50/70">
-                <td className="px-4 py-2.5 whitespace-nowrap text-slate-600 tabular-nums">{time(e.time)}</td>
-                <td className="px-4 py-2.5">
-                  <KindBadge kind={e.kind} />
-                </td>
-                <td className="px-4 py-2.5">
-                  <MessageLink instanceId={instanceId} messageId={e.messageId} />
-                </td>
-                <td className="px-4 py-2.5">
-                  {mode === 'client' ? (
-                    <span className="font-mono text-xs break-all">{e.topic}</span>
-                  ) : (
-                    <ClientLink instanceId={instanceId} clientId={e.clientId} time={e.time} />
-                  )}
-                </td>
-                <td className="px-4 py-2.5 tabular-nums">{e.qos}</td>
-                {/* A topic lists origins only: their deliveries are on each message's trace. */}
-                {mode === 'client' && (
-                  <td className="px-4 py-2.5">
-                    <AckStatus acked={e.acked} ackedAt={e.ackedAt} time={e.time} qos={e.qos} />
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    );
+  const table = (found: NonNullable<typeof rows>) => (
+    <PlainTable
+      label={t('traces.messages.tableLabel')}
+      nowrapHeaders
+      headers={[
+        t('traces.col.time'),
+        t('traces.col.event'),
+        t('traces.col.messageId'),
+        mode === 'client' ? t('traces.col.topic') : t('traces.col.publisher'),
+        t('traces.col.qos'),
+        mode === 'client' && t('traces.col.ack'),
+      ]}
+    >
+      <PlainBody>
+        {found.map((e, i) => (
+          <tr key={`${e.messageId}-${e.kind}-${e.time}-${i}`} data-testid="trace-event-row" className="hover:bg-slate-50/70">
+            <Cell className="whitespace-nowrap text-slate-600 tabular-nums">{time(e.time)}</Cell>
+            <Cell>
+              <KindBadge kind={e.kind} />
+            </Cell>
+            <Cell>
+              <MessageLink instanceId={instanceId} messageId={e.messageId} />
+            </Cell>
+            <Cell>
+              {mode === 'client' ? (
+                <span className="font-mono text-xs break-all">{e.topic}</span>
+              ) : (
+                <ClientLink instanceId={instanceId} clientId={e.clientId} time={e.time} />
+              )}
+            </Cell>
+            <Cell className="tabular-nums">{e.qos}</Cell>
+            {/* A topic lists origins only: their deliveries are on each message's trace. */}
+            {mode === 'client' && (
+              <Cell>
+                <AckStatus acked={e.acked} ackedAt={e.ackedAt} time={e.time} qos={e.qos} />
+              </Cell>
+            )}
+          </tr>
+        ))}
+      </PlainBody>
+    </PlainTable>
+  );
 
   return (
     <Card title={<span className="font-mono break-all">{title}</span>} bodyClassName="">
-      {body}
-      {rows && rows.length > 0 && (
-        <LoadMore count={rows.length} hasMore={q.hasNextPage} pending={q.isFetchingNextPage} onMore={() => q.fetchNextPage()} />
-      )}
+      <TraceList
+        query={q}
+        rows={rows}
+        empty={
+          <EmptyState
+            title={t('traces.messages.empty')}
+            description={mode === 'client' ? t('traces.messages.emptyClient', { clientId }) : t('traces.messages.emptyTopic', { topic })}
+          />
+        }
+      >
+        {table}
+      </TraceList>
     </Card>
   );
 }

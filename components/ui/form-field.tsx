@@ -24,6 +24,11 @@ export const Input = forwardRef<HTMLInputElement, InputHTMLAttributes<HTMLInputE
   return <input ref={ref} className={cx(control, 'h-8 border-slate-300 focus:border-brand-500', className)} {...rest} />;
 });
 
+/** An input for identifiers, topics and addresses: monospace, and the browser neither completes nor spell-checks it. */
+export const CodeInput = forwardRef<HTMLInputElement, InputHTMLAttributes<HTMLInputElement>>(function CodeInput({ className, ...rest }, ref) {
+  return <Input ref={ref} autoComplete="off" spellCheck={false} className={cx('font-mono', className)} {...rest} />;
+});
+
 export function Select({ className, children, ...rest }: SelectHTMLAttributes<HTMLSelectElement>) {
   return (
     <select className={cx(control, 'h-8 border-slate-300 pr-8 focus:border-brand-500', className)} {...rest}>
