@@ -41,6 +41,8 @@ export class BrokerInstance implements SessionHost {
   readonly router = new Router<Session | SharedGroup<Session>>();
   /** Shared subscription groups by their full `$share/<group>/<filter>`. */
   readonly sharedGroups = new Map<string, SharedGroup<Session>>();
+  /** When the counters in `stats` started from 0 (the statistics' first interval counts from here). */
+  readonly statsSince = Date.now();
   readonly stats: InstanceStats = {
     received: 0,
     sent: 0,

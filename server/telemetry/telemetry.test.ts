@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
-import { setMessageIdNode } from '../broker/message';
+import { createMessage, setMessageIdNode } from '../broker/message';
 import { connectClient, endClient, eventually, inboxOf, RawClient, startBroker, type TestBroker } from '../broker/testing/helpers';
 import { listPartitions, partitionTables, segmentEvents } from './partitions';
 import { TelemetryReader, type DeviceEvent } from './queries';
@@ -291,6 +291,17 @@ describe('telemetry', () => {
 
     const topics = await settled(writer, () => reader.topicCounts(range()).find((t) => t.topic === 'Stats'), 'the topic count');
     assert.deepEqual(topics, { topic: 'Stats', messagesIn: 10, messagesOut: 10 });
+  });
+
+  it('counts the first interval of a new instance from when it started', async () => {
+    const id = 'fresh-stats';
+    const fresh = broker.broker.addInstance(id);
+    for (let i = 0; i < 3; i++) fresh.publish(createMessage({ topic: 'Fresh/x', payload: Buffer.from('m'), qos: 0, retain: false }));
+    await new Promise((r) => setTimeout(r, 20));
+    writer.sample(broker.broker); // the instance's first sample: no earlier one to count from
+    const first = await settled(writer, () => reader.samples({ instanceId: id, from: 0, to: Date.now() + 1000 })[0] ?? null, 'the first sample');
+    assert.ok(first.inPerSecond > 0, `messages in per second ${first.inPerSecond}`);
+    await broker.broker.removeInstance(id);
   });
 
   it('answers nothing for an ID it never issued or a client it never saw', () => {

@@ -323,7 +323,7 @@ export class TelemetryWriter implements TraceRecorder {
   /** Records every instance's counters every `intervalMs` (the statistics page's data). */
   startSampling(broker: Broker, intervalMs = SAMPLE_INTERVAL_MS): void {
     if (this.sampleTimer) clearInterval(this.sampleTimer);
-    this.sample(broker); // the baseline the first interval counts from
+    this.sample(broker); // what happened since the instances started
     this.sampleTimer = setInterval(() => this.sample(broker), intervalMs);
     this.sampleTimer.unref();
   }
@@ -346,9 +346,11 @@ export class TelemetryWriter implements TraceRecorder {
         throttled: stats.throttled ?? 0,
         offlineDropped: stats.offlineDropped ?? 0,
       };
-      const last = this.lastStats.get(id);
+      // An instance seen for the first time counts from when its counters started at 0, so
+      // the first interval after a broker start (or an instance's creation) is not lost.
+      const last = this.lastStats.get(id) ?? { time: instance.statsSince, received: 0, sent: 0, dropped: 0, throttled: 0, offlineDropped: 0 };
       this.lastStats.set(id, current);
-      if (!last) continue;
+      if (current.time <= last.time) continue;
       let subscriptions = 0;
       for (const session of instance.sessions.values()) subscriptions += session.subscriptionCount;
       const traceDropped = this.droppedBy.get(id) ?? 0;
