@@ -133,6 +133,33 @@ test('instance limits: an invalid value is refused inline, a valid one is saved'
   await snap(page, '44-limits');
 });
 
+test('an instance created with its limits: a bad one opens the limits with the reason inline; the others keep their defaults', async () => {
+  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Instances' }).click();
+  await expect(page).toHaveURL(/\/instances$/);
+  await page.getByRole('button', { name: 'Create instance' }).first().click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Name', { exact: true }).fill('limited-e2e');
+  const summary = dialog.getByText('Instance limits', { exact: true });
+  await summary.click(); // open
+  await expect(dialog.getByLabel('Maximum topic length')).toHaveValue('64');
+  await dialog.getByLabel('Maximum topic length').fill('8');
+  await summary.click(); // closed again: the error must still be seen
+  await expect(dialog.getByLabel('Maximum topic length')).toBeHidden();
+  await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(inlineError(dialog, 'The maximum topic length must be a whole number of characters from 16 to 1024.')).toBeVisible();
+  const listed = () => (JSON.parse(magpie('instance', 'list', '--json')) as (InstanceJson & { name: string; maxSubscriptionsPerClient: number })[]).find((i) => i.name === 'limited-e2e');
+  expect(listed()).toBeUndefined();
+  await snap(page, '44b-create-limits-invalid');
+
+  await dialog.getByLabel('Maximum topic length').fill('256');
+  await dialog.getByLabel('Maximum payload (KB)').fill('512');
+  await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  const created = listed()!;
+  expect([created.maxTopicLength, created.maxPayloadBytes, created.maxSubscriptionsPerClient]).toEqual([256, 512 * 1024, 30]);
+  magpie('instance', 'delete', created.id, '--yes');
+});
+
 test('signature helper: the user name and password it shows log a real MQTT client in (signature and device credential)', async () => {
   await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Signature helper' }).click();
   await expect(page).toHaveURL(/\/signature/);

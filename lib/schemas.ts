@@ -91,6 +91,8 @@ export const instanceCreateSchema = instanceSpecSchema.extend({
   name: instanceNameSchema,
   openMode: z.boolean().default(false),
   maxKeepAlive: maxKeepAliveSchema.default(0),
+  // Limits left out get their defaults (the table's column defaults, INSTANCE_LIMITS).
+  ...instanceLimitsSchema.partial().shape,
 });
 export type InstanceCreateInput = z.input<typeof instanceCreateSchema>;
 

@@ -9,11 +9,12 @@ import { useI18n } from '@/components/i18n';
 import { Callout } from '@/components/ui/card';
 import { Dialog, DialogBody, FormDialogFooter } from '@/components/ui/dialog';
 import { FormAlert, FormField, Input, SwitchField } from '@/components/ui/form-field';
-import { DEFAULT_SPEC, instanceCreateSchema } from '@/lib/schemas';
+import { DEFAULT_SPEC, INSTANCE_LIMIT_FIELDS, instanceCreateSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
+import { DEFAULT_LIMIT_VALUES, LimitFields, limitInput, type LimitValues } from './limits-card';
 import { SpecFields, type SpecValues } from './spec-fields';
 
-const FIELDS = ['name', 'maxConnections', 'maxTps', 'maxSubscriptions', 'openMode'] as const;
+const FIELDS = ['name', 'maxConnections', 'maxTps', 'maxSubscriptions', 'openMode', ...INSTANCE_LIMIT_FIELDS] as const;
 
 export function CreateInstanceDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const { t } = useI18n();
@@ -32,6 +33,8 @@ function CreateInstanceForm({ onClose }: { onClose: () => void }) {
   const [name, setName] = useState('');
   const [spec, setSpec] = useState<SpecValues>({ ...DEFAULT_SPEC });
   const [openMode, setOpenMode] = useState(false);
+  const [limits, setLimits] = useState<LimitValues>(DEFAULT_LIMIT_VALUES);
+  const [limitsOpen, setLimitsOpen] = useState(false);
   const form = useFormErrors(FIELDS);
 
   const create = useMutation(
@@ -49,8 +52,12 @@ function CreateInstanceForm({ onClose }: { onClose: () => void }) {
 
   function onSubmit(e: FormEvent) {
     e.preventDefault();
-    const result = validate(instanceCreateSchema, { name, ...spec, openMode });
-    if (!result.ok) return form.setErrors(result.errors);
+    const result = validate(instanceCreateSchema, { name, ...spec, openMode, ...limitInput(limits) });
+    if (!result.ok) {
+      // A wrong limit must be seen: open the section that holds it.
+      if (INSTANCE_LIMIT_FIELDS.some((f) => result.errors[f])) setLimitsOpen(true);
+      return form.setErrors(result.errors);
+    }
     form.clear();
     create.mutate(result.data);
   }
@@ -99,6 +106,23 @@ function CreateInstanceForm({ onClose }: { onClose: () => void }) {
             </Callout>
           )}
         </div>
+        <details
+          className="rounded border border-slate-200 p-3.5"
+          open={limitsOpen}
+          onToggle={(e) => setLimitsOpen((e.currentTarget as HTMLDetailsElement).open)}
+        >
+          <summary className="cursor-pointer text-sm font-semibold text-slate-800">{t('limits.title')}</summary>
+          <p className="mt-1 mb-3 text-xs text-slate-500">{t('limits.create.description')}</p>
+          <LimitFields
+            idPrefix="create-limit"
+            values={limits}
+            error={form.message}
+            onChange={(field, value) => {
+              setLimits((v) => ({ ...v, [field]: value }));
+              form.clear(field);
+            }}
+          />
+        </details>
         {form.formError && <FormAlert>{form.formError}</FormAlert>}
       </DialogBody>
       <FormDialogFooter onCancel={onClose} pending={create.isPending} submitLabel={t('common.create')} />

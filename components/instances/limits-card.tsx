@@ -15,7 +15,7 @@ import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { FormAlert, FormField, Input } from '@/components/ui/form-field';
 import type { Instance } from '@/db/schema';
-import { INSTANCE_LIMIT_FIELDS, instanceUpdateSchema, type InstanceLimit } from '@/lib/schemas';
+import { INSTANCE_LIMIT_FIELDS, INSTANCE_LIMITS, instanceUpdateSchema, type InstanceLimit } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
 
 /** Form text → number; empty is not 0 but invalid. KB must be whole. */
@@ -33,17 +33,66 @@ const LABEL: Record<InstanceLimit, string> = {
   offlineStoreLimit: 'limits.offlineStoreLimit',
 };
 
+/** Element IDs, after a prefix (`limit-…` on the Basic information tab). */
 const ID: Record<InstanceLimit, string> = {
-  maxTopicLength: 'limit-max-topic-length',
-  maxPayloadBytes: 'limit-max-payload-kb',
-  maxSubscriptionsPerClient: 'limit-max-subscriptions-per-client',
-  offlineRetentionHours: 'limit-offline-retention-hours',
-  offlineStoreLimit: 'limit-offline-store-limit',
+  maxTopicLength: 'max-topic-length',
+  maxPayloadBytes: 'max-payload-kb',
+  maxSubscriptionsPerClient: 'max-subscriptions-per-client',
+  offlineRetentionHours: 'offline-retention-hours',
+  offlineStoreLimit: 'offline-store-limit',
 };
 
-/** What the form shows for a stored value (KB for the payload). */
-const shown = (instance: Instance, field: InstanceLimit) =>
-  String(field === 'maxPayloadBytes' ? instance.maxPayloadBytes / 1024 : instance[field]);
+/** The limit fields' texts, as typed (the payload in KB). */
+export type LimitValues = Record<InstanceLimit, string>;
+
+/** What the form shows for stored values (KB for the payload): an instance's, or the defaults. */
+export function limitValues(source: Record<InstanceLimit, number>): LimitValues {
+  return Object.fromEntries(
+    INSTANCE_LIMIT_FIELDS.map((f) => [f, String(f === 'maxPayloadBytes' ? source[f] / 1024 : source[f])]),
+  ) as LimitValues;
+}
+
+/** The defaults of a new instance, as the form shows them. */
+export const DEFAULT_LIMIT_VALUES: LimitValues = limitValues(
+  Object.fromEntries(INSTANCE_LIMIT_FIELDS.map((f) => [f, INSTANCE_LIMITS[f].default])) as Record<InstanceLimit, number>,
+);
+
+/** The typed texts → the numbers the schemas check (bytes for the payload; NaN where not a number). */
+export function limitInput(values: LimitValues): Record<InstanceLimit, number> {
+  return {
+    maxTopicLength: toNumber(values.maxTopicLength),
+    maxPayloadBytes: kbToBytes(values.maxPayloadBytes),
+    maxSubscriptionsPerClient: toNumber(values.maxSubscriptionsPerClient),
+    offlineRetentionHours: toNumber(values.offlineRetentionHours),
+    offlineStoreLimit: toNumber(values.offlineStoreLimit),
+  };
+}
+
+/** The five limit inputs with their hints and inline errors (the edit form here, and the create dialog). */
+export function LimitFields({
+  values,
+  error,
+  onChange,
+  idPrefix = 'limit',
+}: {
+  values: LimitValues;
+  error: (field: InstanceLimit) => string | undefined;
+  onChange: (field: InstanceLimit, value: string) => void;
+  idPrefix?: string;
+}) {
+  const { t } = useI18n();
+  return (
+    <div className="grid gap-4 sm:grid-cols-2">
+      {INSTANCE_LIMIT_FIELDS.map((field) => (
+        <FormField key={field} id={`${idPrefix}-${ID[field]}`} label={t(LABEL[field])} hint={t(`${LABEL[field]}.hint`)} error={error(field)}>
+          {(p) => (
+            <Input {...p} className="max-w-40" inputMode="numeric" value={values[field]} onChange={(e) => onChange(field, e.target.value)} />
+          )}
+        </FormField>
+      ))}
+    </div>
+  );
+}
 
 export function LimitsCard({ instance }: { instance: Instance }) {
   const { t } = useI18n();
@@ -99,9 +148,7 @@ function LimitsForm({ instance, onDone }: { instance: Instance; onDone: () => vo
   const { t } = useI18n();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [values, setValues] = useState<Record<InstanceLimit, string>>(
-    () => Object.fromEntries(INSTANCE_LIMIT_FIELDS.map((f) => [f, shown(instance, f)])) as Record<InstanceLimit, string>,
-  );
+  const [values, setValues] = useState<LimitValues>(() => limitValues(instance));
   const form = useFormErrors(INSTANCE_LIMIT_FIELDS);
 
   const update = useMutation(
@@ -118,15 +165,7 @@ function LimitsForm({ instance, onDone }: { instance: Instance; onDone: () => vo
 
   function onSubmit(e: FormEvent) {
     e.preventDefault();
-    const input = {
-      id: instance.id,
-      maxTopicLength: toNumber(values.maxTopicLength),
-      maxPayloadBytes: kbToBytes(values.maxPayloadBytes),
-      maxSubscriptionsPerClient: toNumber(values.maxSubscriptionsPerClient),
-      offlineRetentionHours: toNumber(values.offlineRetentionHours),
-      offlineStoreLimit: toNumber(values.offlineStoreLimit),
-    };
-    const r = validate(instanceUpdateSchema, input);
+    const r = validate(instanceUpdateSchema, { id: instance.id, ...limitInput(values) });
     if (!r.ok) return form.setErrors(r.errors);
     form.clear();
     update.mutate(r.data);
@@ -134,24 +173,14 @@ function LimitsForm({ instance, onDone }: { instance: Instance; onDone: () => vo
 
   return (
     <form id={form.formId} noValidate onSubmit={onSubmit} className="max-w-3xl space-y-4">
-      <div className="grid gap-4 sm:grid-cols-2">
-        {INSTANCE_LIMIT_FIELDS.map((field) => (
-          <FormField key={field} id={ID[field]} label={t(LABEL[field])} hint={t(`${LABEL[field]}.hint`)} error={form.message(field)}>
-            {(p) => (
-              <Input
-                {...p}
-                className="max-w-40"
-                inputMode="numeric"
-                value={values[field]}
-                onChange={(e) => {
-                  setValues((v) => ({ ...v, [field]: e.target.value }));
-                  form.clear(field);
-                }}
-              />
-            )}
-          </FormField>
-        ))}
-      </div>
+      <LimitFields
+        values={values}
+        error={form.message}
+        onChange={(field, value) => {
+          setValues((v) => ({ ...v, [field]: value }));
+          form.clear(field);
+        }}
+      />
       {form.formError && <FormAlert>{form.formError}</FormAlert>}
       <div className="flex gap-2">
         <Button type="submit" variant="primary" pending={update.isPending}>

@@ -468,6 +468,7 @@ export const en = {
   'instance.mode.authenticatedEnforced': 'Clients authenticate with an AccessKey signature, a token or a device credential; their Group ID and parent topics must exist on the instance.',
   'limits.title': 'Instance limits',
   'limits.description': 'Enforced by the broker for every client; a change applies within a second.',
+  'limits.create.description': 'The defaults suit most uses; every limit can be changed later on the Basic information tab.',
   'limits.maxTopicLength': 'Maximum topic length',
   'limits.maxTopicLength.hint': 'Characters of a full topic (parent topic and subtopics), 16-1024. Default 64.',
   'limits.maxTopicLength.value': '{n} characters',

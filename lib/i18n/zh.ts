@@ -466,6 +466,7 @@ export const zh: Record<MessageKey, string> = {
   'instance.mode.authenticatedEnforced': '客户端须使用 AccessKey 签名、Token 或设备凭证鉴权；其 Group ID 和父级 Topic 必须已在该实例中创建。',
   'limits.title': '实例限制',
   'limits.description': '由 Broker 对所有客户端生效；修改后一秒内生效。',
+  'limits.create.description': '默认值适合大多数场景；创建后也可在“基本信息”页签修改每项限制。',
   'limits.maxTopicLength': '最大 Topic 长度',
   'limits.maxTopicLength.hint': '完整 Topic（父级 Topic 加子级 Topic）的字符数，16-1024。默认 64。',
   'limits.maxTopicLength.value': '{n} 个字符',

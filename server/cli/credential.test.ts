@@ -206,4 +206,22 @@ describe('magpie CLI: credential and instance limits', () => {
       [128, 256 * 1024, 50, 24, 5000],
     );
   });
+
+  it('instance create takes the limits too; a bad one refuses the whole instance', async () => {
+    const created = okJson<Record<string, number | string>>(
+      await magpie(
+        ['instance', 'create', '--name', 'limited', '--max-topic-length', '256', '--max-payload-kb', '512', '--offline-store-limit', '2000', '--json'],
+        dataDir,
+      ),
+    );
+    assert.deepEqual(
+      [created.maxTopicLength, created.maxPayloadBytes, created.offlineStoreLimit, created.maxSubscriptionsPerClient, created.offlineRetentionHours],
+      [256, 512 * 1024, 2000, 30, 72], // the last two: the defaults
+    );
+    const r = await magpie(['instance', 'create', '--name', 'too-limited', '--max-topic-length', '8'], dataDir);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^magpie: max-topic-length: The maximum topic length must be a whole number of characters from 16 to 1024\.$/m);
+    assert.equal(backend.db.select().from(instances).where(eq(instances.name, 'too-limited')).get(), undefined);
+    ok(await magpie(['instance', 'delete', String(created.id), '--yes'], dataDir));
+  });
 });

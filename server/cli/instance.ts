@@ -158,14 +158,15 @@ export function addInstanceCommands(program: Command): Command {
     showInstance(outputFor(opts), instance, instanceEndpoints(backend, instance.id));
   });
 
-  specOptions(
+  const create = specOptions(
     cmd
       .command('create')
       .description('create an instance; its listener ports are allocated now')
       .requiredOption('--name <name>', 'unique name, 3-64 characters: letters, digits, "-", "_"')
       .option('--open', 'open mode: no authentication, any client ID and topic (for local development; default off)'),
     true,
-  ).action(async (opts: JsonOpts & SpecOpts & { name: string; open?: boolean }) => {
+  );
+  limitOptions(create).action(async (opts: JsonOpts & SpecOpts & LimitOpts & { name: string; open?: boolean }) => {
     const backend = useBackend();
     const instance = await createInstance(backend, {
       name: opts.name,
@@ -174,6 +175,11 @@ export function addInstanceCommands(program: Command): Command {
       maxTps: opts.maxTps ?? DEFAULT_SPEC.maxTps,
       maxSubscriptions: opts.maxSubscriptions ?? DEFAULT_SPEC.maxSubscriptions,
       maxKeepAlive: opts.maxKeepAlive ?? 0,
+      maxTopicLength: opts.maxTopicLength,
+      maxPayloadBytes: kbToBytes(opts.maxPayloadKb),
+      maxSubscriptionsPerClient: opts.maxSubscriptionsPerClient,
+      offlineRetentionHours: opts.offlineRetentionHours,
+      offlineStoreLimit: opts.offlineStoreLimit,
     });
     const out = outputFor(opts);
     const endpoints = instanceEndpoints(backend, instance.id);
