@@ -21,6 +21,7 @@ import { ClientResult } from './client-result';
 import { LOOKUP_MODES, type LookupMode } from './describe';
 import { GroupResult } from './group-result';
 import { TopicResult } from './topic-result';
+import { InstanceOptions } from '@/components/instances/instance-options';
 
 export interface Lookup {
   mode: LookupMode;
@@ -108,12 +109,7 @@ export function ClientsPage({ initial }: { initial: Partial<Lookup> }) {
                     form.clear('instanceId');
                   }}
                 >
-                  <option value="">{t('signature.instance.choose')}</option>
-                  {instances.data?.map((i) => (
-                    <option key={i.id} value={i.id}>
-                      {i.name} ({i.id})
-                    </option>
-                  ))}
+                  <InstanceOptions instances={instances.data} placeholder={t('signature.instance.choose')} />
                 </Select>
               )}
             </FormField>

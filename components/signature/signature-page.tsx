@@ -17,6 +17,7 @@ import { EmptyState } from '@/components/ui/states';
 import { ValueRow } from '@/components/ui/value-row';
 import { SIGNATURE_MODES, signatureHelperSchema, type SignatureMode } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
+import { InstanceOptions } from '@/components/instances/instance-options';
 
 const FIELDS = ['mode', 'accessKeyId', 'secret', 'instanceId', 'clientId'] as const;
 
@@ -166,12 +167,7 @@ export function SignaturePage({ initial }: { initial: SignatureInitial }) {
                     changed('instanceId');
                   }}
                 >
-                  <option value="">{t('signature.instance.choose')}</option>
-                  {instances.data?.map((i) => (
-                    <option key={i.id} value={i.id}>
-                      {i.name} ({i.id})
-                    </option>
-                  ))}
+                  <InstanceOptions instances={instances.data} placeholder={t('signature.instance.choose')} />
                 </Select>
               )}
             </FormField>

@@ -11,6 +11,7 @@ import { FormField, Select } from '@/components/ui/form-field';
 import { ErrorState, LoadingState } from '@/components/ui/states';
 import { useTRPC } from '@/lib/trpc/client';
 import { TimeRangeField, type QuickRange, type RangeState } from './time-range';
+import { InstanceOptions } from '@/components/instances/instance-options';
 
 /** The page's search parameters, first value of each. */
 export type SearchParams = Partial<Record<string, string>>;
@@ -39,12 +40,7 @@ export function InstanceSelect({ id, value, onChange, error }: { id: string; val
     <FormField id={id} label={t('traces.instance')} error={error} required>
       {(p) => (
         <Select {...p} value={value} onChange={(e) => onChange(e.target.value)}>
-          <option value="">{t('traces.instance.choose')}</option>
-          {instances.data?.map((i) => (
-            <option key={i.id} value={i.id}>
-              {i.name} ({i.id})
-            </option>
-          ))}
+          <InstanceOptions instances={instances.data} placeholder={t('traces.instance.choose')} />
         </Select>
       )}
     </FormField>

@@ -5,74 +5,22 @@
  * the way the console does while the CLI runs.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { accessKeys, groups, instances, topics } from '@/db/schema';
 import { DEFAULT_SPEC } from '@/lib/schemas';
 import { openBackend, type Backend } from '../backend';
 import { loadConfig } from '../config';
 import { DEFAULT_PORTS, FIRST_EXTRA_PORT, isPortFree } from '../services/ports';
+import { jsonError, ok, okJson, magpie as run, ROOT } from './testing/run-cli';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.join(ROOT, 'bin', 'magpie.js');
 const INSTANCE_ID = /^mqtt-cn-[a-z0-9]{12}$/;
 const UNKNOWN_INSTANCE = 'mqtt-cn-zzzzzzzzzzzz';
 
-// The test process opens its own backend; migrations are found from the project root.
-process.env.MAGPIE_ROOT = ROOT;
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment a user would have: none of our MAGPIE_ variables but the data directory. */
-function cliEnv(dataDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('MAGPIE_')) delete env[key];
-  env.MAGPIE_DATA_DIR = dataDir;
-  return env;
-}
-
-function magpie(args: string[], opts: { dataDir: string; cwd?: string }): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: opts.cwd ?? ROOT,
-      env: cliEnv(opts.dataDir),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Exit code 0 and the parsed JSON document on stdout. */
-function okJson<T = Record<string, unknown>>(r: Result): T {
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
-
-function ok(r: Result): string {
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** The {"error": …} document a --json command writes to stderr. */
-function jsonError(r: Result): { code: string; message: string; fields?: Record<string, { message: string; key: string }> } {
-  const doc = JSON.parse(r.stderr) as { error: { code: string; message: string } };
-  assert.ok(doc.error, r.stderr);
-  return doc.error;
-}
+const magpie = (args: string[], opts: { dataDir: string; cwd?: string }) => run(args, opts.dataDir, opts.cwd);
 
 function tempDir(prefix = 'magpie-cli-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -3,53 +3,16 @@
  * what it wrote is read back through a Backend held open on the same database.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { topicPermissions } from '@/db/schema';
 import { openBackend, type Backend } from '../backend';
 import { loadConfig } from '../config';
+import { jsonError, magpie, ok, okJson } from './testing/run-cli';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.join(ROOT, 'bin', 'magpie.js');
 const UNKNOWN_INSTANCE = 'mqtt-cn-zzzzzzzzzzzz';
-process.env.MAGPIE_ROOT = ROOT;
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function magpie(args: string[], dataDir: string): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('MAGPIE_')) delete env[key];
-  env.MAGPIE_DATA_DIR = dataDir;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function ok(r: Result): string {
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r.stdout;
-}
-const okJson = <T>(r: Result): T => JSON.parse(ok(r)) as T;
-
-function jsonError(r: Result): { code: string; message: string; key?: string; fields?: Record<string, { message: string; key: string }> } {
-  const doc = JSON.parse(r.stderr) as { error: { code: string; message: string } };
-  assert.ok(doc.error, r.stderr);
-  return doc.error;
-}
 
 interface RuleJson {
   instanceId: string;

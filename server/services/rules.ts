@@ -25,6 +25,7 @@ import {
   type RuleUpdateInput,
 } from '@/lib/schemas';
 import type { z } from 'zod';
+import type { RuleStats } from '../broker/rules/types';
 import type { Backend } from '../backend';
 import { AppError, isUniqueViolation, parseInput } from '../errors';
 import type { BrokerSupervisor } from '../supervisor/broker-supervisor';
@@ -47,17 +48,7 @@ export interface RuleView {
   updatedAt: number;
 }
 
-/** One rule's counters as the broker reports them. */
-export interface RuleStats {
-  sent: number;
-  failed: number;
-  buffered: number;
-  dropped: number;
-  lastError: string | null;
-  lastErrorAt: number | null;
-  lastSentAt: number | null;
-}
-
+/** A rule with its counters as the broker reports them (null while the broker is not running). */
 export type RuleWithStats = RuleView & { stats: RuleStats | null };
 
 type Ref = z.input<typeof ruleRefSchema>;

@@ -131,7 +131,9 @@ describe('codec: decoding the message path by hand', () => {
     }
   });
 
-  it('re-sends a 3.1.1 PUBLISH from its frame with the receiver\'s packet ID and DUP flag', () => {
+  it('re-sends a 3.1.1 PUBLISH from its frame: QoS 0 as it is, QoS 1/2 with the receiver\'s packet ID and DUP flag', () => {
+    const qos0 = generate({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('x'), qos: 0, dup: false, retain: false });
+    assert.equal(publishFromFrame(qos0, 0, false), qos0);
     for (const topic of ['a', 'x'.repeat(200)]) {
       for (const size of [0, 64, 200, 20_000]) {
         for (const qos of [1, 2] as const) {

@@ -207,10 +207,12 @@ export function encodePublish(p: OutgoingPublish, protocolVersion: number): Buff
 }
 
 /**
- * A 3.1.1 PUBLISH re-sent from the bytes it arrived in (Message.frame), with this receiver's
- * packet identifier and DUP flag: one copy instead of an encoding. Same QoS as the frame.
+ * A 3.1.1 PUBLISH re-sent from the bytes it arrived in (Message.frame), at the frame's QoS:
+ * QoS 0 is the frame itself; QoS 1/2 a copy with this receiver's packet identifier and DUP
+ * flag. Either way no encoding.
  */
 export function publishFromFrame(frame: Buffer, packetId: number, dup: boolean): Buffer {
+  if ((frame[0] & 0x06) === 0) return frame;
   const buf = Buffer.allocUnsafe(frame.length);
   frame.copy(buf);
   buf[0] = (frame[0] & 0xf7) | (dup ? 0x08 : 0);

@@ -376,9 +376,7 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
     const frame = message.frame;
     const buf =
       frame !== null && this.protocolVersion !== 5 && qos === message.qos && !retain
-        ? qos === 0
-          ? frame
-          : publishFromFrame(frame, packetId, dup)
+        ? publishFromFrame(frame, packetId, dup)
         : encodePublish({ topic, payload: message.payload, qos, packetId, dup, retain, properties }, this.protocolVersion);
     // [MQTT-3.1.2-25] never send more than the client accepts: drop it as if delivered.
     if (this.clientMaxPacketSize !== 0 && buf.length > this.clientMaxPacketSize) {

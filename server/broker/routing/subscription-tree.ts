@@ -70,39 +70,13 @@ export class SubscriptionTree<K, V> {
     collectNode(this.root, topic.split('/'), 0, topic.charCodeAt(0) === 36 /* $ */, keys, values);
   }
 
-  /** Calls visit for every subscription whose filter matches the topic name. */
+  /** Calls visit for every subscription whose filter matches the topic name (collect, for callers off the routing path). */
   match(topic: string, visit: (key: K, value: V) => void): void {
-    const levels = topic.split('/');
-    // [MQTT-4.7.2-1] wildcards at the first level never match a topic beginning with '$'.
-    matchNode(this.root, levels, 0, topic.charCodeAt(0) === 36 /* $ */, visit);
+    const keys: K[] = [];
+    const values: V[] = [];
+    this.collect(topic, keys, values);
+    for (let i = 0; i < keys.length; i++) visit(keys[i], values[i]);
   }
-}
-
-function matchNode<K, V>(
-  node: TrieNode<K, V>,
-  levels: string[],
-  i: number,
-  dollar: boolean,
-  visit: (key: K, value: V) => void,
-): void {
-  const children = node.children;
-  if (i === levels.length) {
-    if (node.entries) for (const [k, v] of node.entries) visit(k, v);
-    // `a/#` also matches `a` itself.
-    const hash = children?.get('#');
-    if (hash?.entries) for (const [k, v] of hash.entries) visit(k, v);
-    return;
-  }
-  if (!children) return;
-  const wild = !(dollar && i === 0);
-  if (wild) {
-    const hash = children.get('#');
-    if (hash?.entries) for (const [k, v] of hash.entries) visit(k, v);
-    const plus = children.get('+');
-    if (plus) matchNode(plus, levels, i + 1, dollar, visit);
-  }
-  const exact = children.get(levels[i]);
-  if (exact) matchNode(exact, levels, i + 1, dollar, visit);
 }
 
 function collectEntries<K, V>(entries: Map<K, V>, keys: K[], values: V[]): void {
@@ -112,7 +86,10 @@ function collectEntries<K, V>(entries: Map<K, V>, keys: K[], values: V[]): void 
   }
 }
 
-/** matchNode, collecting into arrays. */
+/**
+ * Walks only the branches that can match: the exact level, `+`, and `#` (which also matches
+ * its parent level). [MQTT-4.7.2-1] wildcards at the first level never match a `$` topic.
+ */
 function collectNode<K, V>(node: TrieNode<K, V>, levels: string[], i: number, dollar: boolean, keys: K[], values: V[]): void {
   const children = node.children;
   if (i === levels.length) {
