@@ -1,7 +1,8 @@
 /** Plain MQTT over TCP: every accepted socket becomes a Connection of the listener's instance. */
 import net from 'node:net';
 import type { BrokerInstance } from '../instance';
-import { Connection } from '../protocol/connection';
+import { Connection, onConnectionBytes } from '../protocol/connection';
+import { acceptWithStaticReads } from './static-reads';
 import { closeServer, disconnectClients, listenServer, type Listener, type ListenOptions } from './types';
 
 export type { ListenOptions } from './types';
@@ -20,8 +21,10 @@ export class TcpListener implements Listener {
     });
   }
 
-  listen(options: ListenOptions): Promise<net.AddressInfo> {
-    return listenServer(this.server, options);
+  async listen(options: ListenOptions): Promise<net.AddressInfo> {
+    const address = await listenServer(this.server, options);
+    acceptWithStaticReads(this.server, onConnectionBytes);
+    return address;
   }
 
   address(): net.AddressInfo | null {

@@ -580,6 +580,11 @@ function onSocketData(this: TaggedSocket, chunk: Buffer): void {
   this[CONN]?.onData(chunk);
 }
 
+/** Bytes read from a socket by other means than 'data' events (listeners/static-reads.ts). */
+export function onConnectionBytes(socket: ConnectionSocket, chunk: Buffer): void {
+  (socket as TaggedSocket)[CONN]?.onData(chunk);
+}
+
 function onSocketError(this: TaggedSocket): void {
   // 'close' follows; resets and timeouts are a normal part of life for a broker.
   const conn = this[CONN];
