@@ -3,47 +3,77 @@
  * deliveries to many subscribers) collect in each connection's outbox and leave in one
  * corked write per connection in a single setImmediate for the whole broker.
  *
+ * A turn can be long: after a stall (the process was descheduled, a garbage collection) the
+ * poll phase may hand over hundreds of ready sockets at once. So that the first of them do
+ * not wait for the last, what is pending also leaves once it has waited `maxDelayMs`,
+ * checked after each read (`afterInput`).
+ *
  * Before any bytes leave, every instance store commits: an acknowledgement is only sent
- * once what it acknowledges is durable (group commit, one transaction per turn).
+ * once what it acknowledges is durable (group commit, one transaction per flush).
  */
+import { performance } from 'node:perf_hooks';
+
 export interface Flushable {
   /** True while queued for the next flush. */
   flushQueued: boolean;
   flush(): void;
 }
 
+/** After a failed commit, the next attempt waits this long. */
+const RETRY_MS = 100;
+
 export class WriteBatcher {
   private pending: Flushable[] = [];
-  private scheduled = false;
+  /** A setImmediate that will run() is on its way. */
+  private immediatePending = false;
+  /** Set after a failed commit: nothing is attempted before it fires. */
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** When the oldest pending target was queued (performance.now() ms). */
+  private since = 0;
 
-  constructor(private readonly beforeFlush: () => void) {}
+  constructor(
+    private readonly beforeFlush: () => void,
+    private readonly maxDelayMs = 0.25,
+  ) {}
 
   schedule(target: Flushable): void {
     if (target.flushQueued) return;
     target.flushQueued = true;
+    if (this.pending.length === 0) this.since = performance.now();
     this.pending.push(target);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.run);
+    if (!this.immediatePending && this.retryTimer === null) {
+      this.immediatePending = true;
+      setImmediate(this.onImmediate);
     }
   }
 
+  /** Called after each read: flushes early when what is pending has waited long enough. */
+  afterInput(): void {
+    if (this.pending.length !== 0 && this.retryTimer === null && performance.now() - this.since >= this.maxDelayMs) this.run();
+  }
+
+  private readonly onImmediate = (): void => {
+    this.immediatePending = false;
+    if (this.retryTimer === null) this.run();
+  };
+
+  private readonly onRetry = (): void => {
+    this.retryTimer = null;
+    this.run();
+  };
+
   /** Flushes now (also used when a connection must write before closing). */
   readonly run = (): void => {
-    this.scheduled = false;
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
     try {
       this.beforeFlush();
     } catch (err) {
-      // Without a commit nothing may be acknowledged: keep the batch for the next turn.
+      // Without a commit nothing may be acknowledged: keep the batch for a later attempt.
       console.error('broker store commit failed', err);
       for (const t of batch) this.pending.push(t);
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setTimeout(this.run, 100);
-      }
+      this.retryTimer ??= setTimeout(this.onRetry, RETRY_MS);
       return;
     }
     for (const target of batch) {
