@@ -285,6 +285,40 @@ describe('memory of waiting messages', () => {
   });
 });
 
+describe('memory of waiting messages (online)', () => {
+  it('a client that stops taking messages keeps what joins its queue later in bytes of its own', async () => {
+    // Receive Maximum 1 and no acknowledgement: the first message stays in flight, the rest queue.
+    const sub = await RawClient.connect(tb.port, 5);
+    await sub.handshake({ clientId: 'stuck-sub', properties: { receiveMaximum: 1 } });
+    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'stuck/q', qos: 1 }] });
+    await sub.next('suback');
+    const pub = await RawClient.connect(tb.port);
+    await pub.handshake({ clientId: 'stuck-pub' });
+    const publish = async (text: string, id: number) => {
+      pub.send({ cmd: 'publish', topic: 'stuck/q', payload: Buffer.from(text), qos: 1, messageId: id, dup: false, retain: false });
+      await pub.next('puback');
+    };
+    await publish('m1', 1);
+    await publish('m2', 2);
+    await new Promise((r) => setTimeout(r, 1100)); // the queue's oldest entry has now waited over a second
+    await publish('m3', 3);
+    const queue = (instance().sessions.get('stuck-sub') as unknown as { queue: Iterable<{ message: { payload: Buffer } }> }).queue;
+    const queued = [...queue].map((e) => e.message.payload);
+    assert.deepEqual(queued.map((p) => p.toString()), ['m2', 'm3']);
+    assert.equal(queued[1].buffer.byteLength, queued[1].byteLength, 'm3 no longer shares a read buffer');
+
+    const got: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const p = (await sub.next('publish')) as IPublishPacket;
+      got.push(p.payload.toString());
+      sub.send({ cmd: 'puback', messageId: p.messageId });
+    }
+    assert.deepEqual(got, ['m1', 'm2', 'm3']);
+    sub.close();
+    pub.close();
+  });
+});
+
 describe('session expiry (MQTT 5)', () => {
   it('keeps the session for the expiry interval, then forgets it', async () => {
     const c = await RawClient.connect(tb.port, 5);

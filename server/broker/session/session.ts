@@ -35,6 +35,9 @@ export interface SessionLink {
 export type Subscription = StoredSubscription;
 
 /** A delivery waiting in the queue or in flight. Same shape as stored. */
+/** An online queue whose oldest entry has waited this long belongs to a client that is not keeping up (see enqueue). */
+const STUCK_QUEUE_MS = 1000;
+
 export interface Outgoing extends StoredOutgoing {
   /** QoS 1/2 waiting in the queue, counted in the instance's backlog (backlog.ts). Never trusted from the store. */
   held?: boolean;
@@ -350,11 +353,16 @@ export class Session implements Timed, BacklogOwner {
 
   private enqueue(entry: Outgoing): void {
     // Offline it may wait for days: keep only its own bytes (message.ts). Online, the queue
-    // moves with the socket and is bounded (maxQueuedMessages, the instance backlog); a copy
-    // per queued delivery would cost more than the read buffer it briefly keeps alive.
+    // usually moves within milliseconds, and a copy per queued delivery would cost more than
+    // the read buffer it briefly keeps alive. But once the oldest entry has waited longer than
+    // STUCK_QUEUE_MS the client is not keeping up: what joins its queue from then on keeps
+    // only its own bytes too, so a stuck client holds on to at most that long a stretch of
+    // the broker's read buffers (64 KB slices shared with other clients' packets).
+    let queue = this.queue;
     if (this.link === null) keepPayload(entry.message);
-    this.queue ??= new RingQueue();
-    this.queue.push(entry);
+    else if (queue !== null && queue.length > 0 && Date.now() - queue.peek()!.message.createdAt > STUCK_QUEUE_MS) keepPayload(entry.message);
+    queue ??= this.queue = new RingQueue();
+    queue.push(entry);
   }
 
   private drop(): void {
