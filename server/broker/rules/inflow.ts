@@ -5,7 +5,9 @@
  * only after the instance accepted it and its store committed (so a persistent receiver has
  * it on disk); a failure leaves it unacknowledged and RocketMQ delivers it again after the
  * invisible duration. A message that can never become an MQTT message (bad topic, too large)
- * is acknowledged and counted as dropped, so it does not come back forever.
+ * is acknowledged and counted as dropped, so it does not come back forever. The instance's
+ * message TPS applies: once the second's budget is used, the next message waits for the next
+ * second (counted with the instance's throttling events, as a parked publisher is).
  */
 import type { MessageView, SimpleConsumer } from 'rocketmq-client-nodejs';
 import type { QoS } from 'mqtt-packet';
@@ -84,6 +86,12 @@ export class InflowRule {
         const consumer = await this.ensureConsumer();
         const views = await consumer.receive(BATCH, INVISIBLE_MS);
         for (const view of views) {
+          // The instance's message TPS holds inflow back as it holds back a publisher: the
+          // message waits (unacknowledged) for the next second's budget.
+          while (!this.stopped && this.instance.tps.exhausted()) {
+            this.instance.stats.throttled++;
+            await this.pause(1000 - (Date.now() % 1000) + 1);
+          }
           if (this.stopped) break; // not acknowledged: RocketMQ delivers it again
           this.accept(view);
           await consumer.ack(view);

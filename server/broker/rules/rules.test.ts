@@ -1,7 +1,8 @@
 /**
  * The rule engine against a real RocketMQ 5 (one per file: JVMs are heavy) and an in-process
  * broker: data outflow (3.1.1 and 5 publishers, properties and key), data inflow (the cloud
- * demo's MQ2MQTT + mqttSecondTopic, P2P), status notifications per channel, disabling a rule,
+ * demo's MQ2MQTT + mqttSecondTopic, P2P; held to the instance's message TPS), status
+ * notifications per channel, disabling a rule,
  * the buffer bound, and a RocketMQ restart in the middle of a QoS 1 stream.
  */
 import assert from 'node:assert/strict';
@@ -33,7 +34,7 @@ let cluster: ClusterConfig;
 let rules: RuleConfig[] = [];
 
 before(async () => {
-  mq = await startRocketMQ({ topics: ['mq_out', 'mq_in', 'mq_status', 'mq_off', 'mq_stream'] });
+  mq = await startRocketMQ({ topics: ['mq_out', 'mq_in', 'mq_status', 'mq_off', 'mq_stream', 'mq_tps'] });
   cluster = { id: 1, endpoints: mq.endpoint, namespace: '', accessKey: null, secretKey: null };
   broker = new Broker();
   ({ port } = await broker.listen({ port: 0, host: HOST, instanceId: INSTANCE }));
@@ -170,6 +171,35 @@ test('data inflow: MQ2MQTT with mqttSecondTopic reaches subscribers; /p2p/<clien
     await producer?.shutdown();
     await endClient(sub);
     await endClient(p2p);
+  }
+});
+
+test('data inflow keeps to the instance message TPS: messages wait for the next second, none is lost', { timeout }, async () => {
+  const id = 'mqtt-cn-rules02';
+  broker.addInstance(id, { settings: { maxTps: 10 } });
+  const { port: tpsPort } = await broker.listen({ port: 0, host: HOST, instanceId: id });
+  setRules([{ ...rule('in-tps', 'inflow', 'mq_tps', 'Slow'), instanceId: id }]);
+  const sub = await connectClient(tpsPort, { clientId: 'GID_t@@@sub' });
+  const arrivals: number[] = [];
+  sub.on('message', () => arrivals.push(Date.now()));
+  let producer: Producer | undefined;
+  try {
+    await sub.subscribeAsync('Slow/#', { qos: 1 });
+    producer = await startProducer(mq.endpoint, 'mq_tps');
+    const sent = Array.from({ length: 20 }, (_, i) => `m${i}`);
+    for (const body of sent) await sendInflow(producer, 'mq_tps', body, { mqttSecondTopic: '/x' });
+
+    // Each message counts twice (in, and out to the subscriber): 10 TPS lets about 5 through a second.
+    const got = await inboxOf(sub).waitFor(20, 90_000);
+    assert.deepEqual(got.map((m) => m.payload.toString()).sort(), [...sent].sort(), 'every message, once');
+    const spread = arrivals[arrivals.length - 1]! - arrivals[0]!;
+    assert.ok(spread >= 2000, `20 messages at 10 TPS arrive over several seconds, not at once (took ${spread} ms)`);
+    assert.ok(broker.instance(id)!.stats.throttled > 0, 'counted as throttling');
+    assert.equal(engine.stats(id)['in-tps']!.sent, 20);
+  } finally {
+    await producer?.shutdown();
+    await endClient(sub);
+    setRules([]);
   }
 });
 
