@@ -45,8 +45,9 @@ after(async () => {
   await engine?.stop();
   await broker?.close();
   await mq?.stop();
-  // KNOWN PROBLEM (reported to the lead): a handle of rocketmq-client-nodejs outlives every
-  // client's shutdown() in this process, so the file would never exit. Exit with the runner's code.
+  // KNOWN PROBLEM (reported to the lead): after every client's shutdown() a grpc-js channel
+  // still holds a call queued for its configuration, whose ref'd interval
+  // (InternalChannel.callRefTimerRef) keeps this file from exiting. Exit with the runner's code.
   setTimeout(() => process.exit(), 5000).unref();
 });
 
