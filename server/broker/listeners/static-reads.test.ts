@@ -25,11 +25,8 @@ function burst(client: RawClient, topic: string, tag: string, n: number): string
 
 describe('TCP reads into a shared buffer', () => {
   it('queued messages keep their payloads while later reads come in', async () => {
-    // Receive Maximum 1 and no acknowledgement yet: everything after the first message waits in the session queue.
-    const sub = await RawClient.connect(tb.port, 5);
-    await sub.handshake({ clientId: 'slow-sub', properties: { receiveMaximum: 1 } });
-    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 1 }] });
-    await sub.next('suback');
+    // Everything after the first message waits in the session queue.
+    const sub = await RawClient.slowSubscriber(tb.port, 'slow-sub', 'q/#');
 
     const pubA = await RawClient.connect(tb.port);
     await pubA.handshake({ clientId: 'pub-a' });

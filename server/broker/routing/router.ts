@@ -49,8 +49,9 @@ export class Router<K extends Subscriber> {
     const keys = this.matchedKeys;
     const subs = this.matchedSubs;
     this.tree.collect(message.topic, keys, subs);
+    if (keys.length === 0) return 0;
     if (keys.length !== 1) {
-      const deliveries = keys.length === 0 ? [] : deliveriesOf(message, keys, subs);
+      const deliveries = deliveriesOf(message, keys, subs);
       keys.length = 0;
       subs.length = 0;
       for (const d of deliveries) d.subscriber.deliver(message, d.qos, d.retain, d.subscriptionIds);

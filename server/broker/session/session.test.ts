@@ -211,10 +211,7 @@ describe('redelivery and exactly-once', () => {
 
 describe('bounded queues', () => {
   it('drops QoS 0 behind a full window beyond the queue limit, counts it, and keeps QoS 1', async () => {
-    const sub = await RawClient.connect(tb.port, 5);
-    await sub.handshake({ clientId: 'slow', properties: { receiveMaximum: 1 } });
-    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'slow/t', qos: 1 }] });
-    await sub.next('suback');
+    const sub = await RawClient.slowSubscriber(tb.port, 'slow', 'slow/t');
     const dropped0 = instance().stats.dropped;
     const pub = await connectClient(tb.port, { clientId: 'slow-pub' });
     await pub.publishAsync('slow/t', 'a', { qos: 1 }); // in flight
@@ -287,11 +284,8 @@ describe('memory of waiting messages', () => {
 
 describe('memory of waiting messages (online)', () => {
   it('a client that stops taking messages keeps what joins its queue later in bytes of its own', async () => {
-    // Receive Maximum 1 and no acknowledgement: the first message stays in flight, the rest queue.
-    const sub = await RawClient.connect(tb.port, 5);
-    await sub.handshake({ clientId: 'stuck-sub', properties: { receiveMaximum: 1 } });
-    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'stuck/q', qos: 1 }] });
-    await sub.next('suback');
+    // The first message stays in flight, the rest queue.
+    const sub = await RawClient.slowSubscriber(tb.port, 'stuck-sub', 'stuck/q');
     const pub = await RawClient.connect(tb.port);
     await pub.handshake({ clientId: 'stuck-pub' });
     const publish = async (text: string, id: number) => {

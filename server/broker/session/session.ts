@@ -34,10 +34,10 @@ export interface SessionLink {
 
 export type Subscription = StoredSubscription;
 
-/** A delivery waiting in the queue or in flight. Same shape as stored. */
 /** An online queue whose oldest entry has waited this long belongs to a client that is not keeping up (see enqueue). */
 const STUCK_QUEUE_MS = 1000;
 
+/** A delivery waiting in the queue or in flight. Same shape as stored. */
 export interface Outgoing extends StoredOutgoing {
   /** QoS 1/2 waiting in the queue, counted in the instance's backlog (backlog.ts). Never trusted from the store. */
   held?: boolean;
@@ -358,10 +358,9 @@ export class Session implements Timed, BacklogOwner {
     // STUCK_QUEUE_MS the client is not keeping up: what joins its queue from then on keeps
     // only its own bytes too, so a stuck client holds on to at most that long a stretch of
     // the broker's read buffers (64 KB slices shared with other clients' packets).
-    let queue = this.queue;
-    if (this.link === null) keepPayload(entry.message);
-    else if (queue !== null && queue.length > 0 && Date.now() - queue.peek()!.message.createdAt > STUCK_QUEUE_MS) keepPayload(entry.message);
-    queue ??= this.queue = new RingQueue();
+    const queue = (this.queue ??= new RingQueue());
+    const head = queue.peek();
+    if (this.link === null || (head !== undefined && Date.now() - head.message.createdAt > STUCK_QUEUE_MS)) keepPayload(entry.message);
     queue.push(entry);
   }
 

@@ -218,4 +218,16 @@ export class RawClient {
   close(): void {
     this.socket.destroy();
   }
+
+  /**
+   * An MQTT 5 subscriber of `filter` at QoS 1 with Receive Maximum 1 that acknowledges nothing
+   * by itself: one delivery in flight, everything after it waits in its session queue.
+   */
+  static async slowSubscriber(port: number, clientId: string, filter: string): Promise<RawClient> {
+    const sub = await RawClient.connect(port, 5);
+    await sub.handshake({ clientId, properties: { receiveMaximum: 1 } });
+    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: filter, qos: 1 }] });
+    await sub.next('suback');
+    return sub;
+  }
 }
