@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { BaseClient } from 'rocketmq-client-nodejs';
+import { BaseClient, RpcClientManager } from 'rocketmq-client-nodejs';
 
 /**
- * Works around two bugs of rocketmq-client-nodejs 1.0.8 in its telemetry streams (one gRPC
+ * Works around three bugs of rocketmq-client-nodejs 1.0.8, two in its telemetry streams (one gRPC
  * stream per client and endpoint that the library reopens whenever it ends or fails):
  *
  * - A client's shutdown ends its telemetry stream and removes every listener from it, so when
@@ -15,6 +15,11 @@ import { BaseClient } from 'rocketmq-client-nodejs';
  *   which fails or ends in turn, and so on every second for the life of the process (a rule
  *   stopped while RocketMQ was restarting kept one such loop). So once a client has begun to
  *   shut down, it gets an inert stream that never connects, and the loop ends there.
+ * - A client's RPC manager makes a new gRPC channel for any call that comes after its close()
+ *   (a receive or acknowledgement still on its way when the client shut down), and nothing
+ *   ever closes that one: a leaked connection per stopped rule, whose call waits for the
+ *   channel's configuration holding a ref'd grpc-js interval. So a closed manager refuses
+ *   further calls.
  *
  * Installed once, when this module is loaded: every module creating clients imports it.
  */
@@ -58,3 +63,28 @@ function guardRocketMQTelemetryStreams(): void {
   };
 }
 guardRocketMQTelemetryStreams();
+
+const CLOSED = Symbol('magpie.rocketmqRpcManagerClosed');
+
+function guardClosedRpcManagers(): void {
+  const proto = RpcClientManager.prototype as unknown as Record<string | symbol, unknown> & { __magpieGuarded?: boolean };
+  if (proto.__magpieGuarded) return;
+  proto.__magpieGuarded = true;
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    const method = proto[name];
+    if (name === 'constructor' || typeof method !== 'function') continue;
+    if (name === 'close') {
+      proto.close = function (this: Record<symbol, boolean>) {
+        this[CLOSED] = true;
+        return method.call(this);
+      };
+    } else if (name !== 'telemetry') {
+      // telemetry() is guarded above, through the client; every other call is async.
+      proto[name] = function (this: Record<symbol, boolean>, ...args: unknown[]) {
+        if (this[CLOSED]) return Promise.reject(new Error(`RocketMQ client already shut down (${name})`));
+        return method.apply(this, args);
+      };
+    }
+  }
+}
+guardClosedRpcManagers();
