@@ -71,7 +71,8 @@ function guardClosedRpcManagers(): void {
   if (proto.__magpieGuarded) return;
   proto.__magpieGuarded = true;
   for (const name of Object.getOwnPropertyNames(proto)) {
-    const method = proto[name];
+    // Methods only: reading an accessor on the prototype itself could throw.
+    const method = Object.getOwnPropertyDescriptor(proto, name)?.value as unknown;
     if (name === 'constructor' || typeof method !== 'function') continue;
     if (name === 'close') {
       proto.close = function (this: Record<symbol, boolean>) {
