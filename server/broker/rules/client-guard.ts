@@ -70,22 +70,21 @@ function guardClosedRpcManagers(): void {
   const proto = RpcClientManager.prototype as unknown as Record<string | symbol, unknown> & { __magpieGuarded?: boolean };
   if (proto.__magpieGuarded) return;
   proto.__magpieGuarded = true;
+  const close = proto.close as () => void;
+  proto.close = function (this: Record<symbol, boolean>) {
+    this[CLOSED] = true;
+    return close.call(this);
+  };
+  // Every other method but telemetry() (guarded above, through the client) is an async call.
   for (const name of Object.getOwnPropertyNames(proto)) {
+    if (name === 'constructor' || name === 'close' || name === 'telemetry') continue;
     // Methods only: reading an accessor on the prototype itself could throw.
     const method = Object.getOwnPropertyDescriptor(proto, name)?.value as unknown;
-    if (name === 'constructor' || typeof method !== 'function') continue;
-    if (name === 'close') {
-      proto.close = function (this: Record<symbol, boolean>) {
-        this[CLOSED] = true;
-        return method.call(this);
-      };
-    } else if (name !== 'telemetry') {
-      // telemetry() is guarded above, through the client; every other call is async.
-      proto[name] = function (this: Record<symbol, boolean>, ...args: unknown[]) {
-        if (this[CLOSED]) return Promise.reject(new Error(`RocketMQ client already shut down (${name})`));
-        return method.apply(this, args);
-      };
-    }
+    if (typeof method !== 'function') continue;
+    proto[name] = function (this: Record<symbol, boolean>, ...args: unknown[]) {
+      if (this[CLOSED]) return Promise.reject(new Error(`RocketMQ client already shut down (${name})`));
+      return method.apply(this, args);
+    };
   }
 }
 guardClosedRpcManagers();
