@@ -49,6 +49,13 @@ test.beforeAll(async ({ browser }) => {
   // Spec: 100 connections, 100 messages/s, so the traffic below crosses the 70% TPS warning.
   instance = JSON.parse(magpie('instance', 'create', '--name', 'clients-e2e', '--open', '--max-connections', '100', '--max-tps', '100', '--json')) as InstanceJson;
   magpie('group', 'create', 'GID_sensors', '--instance', instance.id);
+  // The broker serves a new instance within a second or so: wait for both listeners used below.
+  await expect(async () => {
+    for (const url of [`mqtt://127.0.0.1:${instance.tcpPort}`, `ws://127.0.0.1:${instance.wsPort}/mqtt`]) {
+      const probe = await mqtt.connectAsync(url, { clientId: 'GID_sensors@@@probe', reconnectPeriod: 0, connectTimeout: 2000 });
+      await probe.endAsync();
+    }
+  }).toPass({ timeout: 15_000 });
   await connectDevice1();
   const device2 = await connect(`mqtt://127.0.0.1:${instance.tcpPort}`, { clientId: 'GID_sensors@@@device-2', protocolVersion: 4, clean: false });
   await device2.subscribeAsync('Sensors/room-1/#', { qos: 1 });
