@@ -22,14 +22,19 @@ export const telemetryMeta = sqliteTable('meta', {
   value: text('value').notNull(),
 });
 
-/** Instance IDs, client IDs and topics, each stored once. */
+/**
+ * Instance IDs, client IDs and topics, each stored once. `last_day`: the latest day (epoch ms /
+ * 86,400,000) of an event that refers to the name; retention deletes names whose events are all
+ * gone (server/telemetry/store.ts).
+ */
 export const telemetryNames = sqliteTable(
   'names',
   {
     key: integer('key').primaryKey(),
     name: text('name').notNull(),
+    lastDay: integer('last_day').notNull().default(0),
   },
-  (t) => [uniqueIndex('names_name_idx').on(t.name)],
+  (t) => [uniqueIndex('names_name_idx').on(t.name), index('names_last_day_idx').on(t.lastDay)],
 );
 
 /*

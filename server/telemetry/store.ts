@@ -2,7 +2,12 @@
  * The writing side of telemetry.db, run in the telemetry worker thread (thread.ts): one
  * transaction per batch on prepared statements, names resolved to keys through a cache,
  * message events into the day's partition (partitions.ts), per-parent-topic counts folded
- * into one-minute buckets, and retention: whole days dropped, the small tables in chunks.
+ * into one-minute buckets, and retention: whole days dropped, the small tables in chunks, then
+ * the names no remaining event refers to.
+ *
+ * Names: each records the latest day an event referred to it (`last_day`, written at most once
+ * per name and day). Once retention has removed every event of a name's last day (and a day's
+ * margin), the name goes too, so the table follows the retention like the rest.
  */
 import type Database from 'better-sqlite3';
 import type { DeviceEventRecord, MessageColumns, NameUpdate, SampleRecord } from './batch';
@@ -44,7 +49,9 @@ interface Run {
 function prepare(db: Database.Database) {
   return {
     findName: db.prepare('SELECT key FROM names WHERE name = ?').pluck(),
-    insertName: db.prepare('INSERT INTO names (name) VALUES (?)'),
+    insertName: db.prepare('INSERT INTO names (name, last_day) VALUES (?, ?)'),
+    touchName: db.prepare('UPDATE names SET last_day = @day WHERE key = @key AND last_day < @day'),
+    pruneNames: db.prepare(`DELETE FROM names WHERE key IN (SELECT key FROM names WHERE last_day < ? LIMIT ${RETENTION_CHUNK})`),
     insertDevice: db.prepare(
       'INSERT INTO device_events (time, kind, instance_key, client_key, channel, address, description) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -104,10 +111,16 @@ export class TelemetryStore {
   readonly db: Database.Database;
   private readonly s: Statements;
   private readonly names = new Map<string, number>();
-  /** The broker thread's name numbers (batch.ts, NameUpdate): their strings, database keys and parent-topic keys. */
+  /**
+   * The broker thread's name numbers (batch.ts, NameUpdate): their strings, database keys
+   * (looked up on first use), parent-topic keys, and the latest day recorded for each.
+   */
   private localNames: string[] = [];
   private localKeys: number[] = [];
   private localParents: number[] = [];
+  private localDays: number[] = [];
+  /** Key → the latest day recorded in its `last_day`, for names used by key. */
+  private readonly keyDays = new Map<number, number>();
   /** A batch failed: look every name up again. */
   private stale = false;
   private readonly writeBatch: (batch: BatchInput) => void;
@@ -150,22 +163,59 @@ export class TelemetryStore {
     for (const statement of this.s.retention) {
       if (statement.run(before).changes > 0) more = true;
     }
-    return more;
+    if (more) return true;
+    // Every event of a day before `before`'s is gone now (a day's margin for the chunks'
+    // "give or take one batch"): so are the names used last then.
+    const pruned = this.s.pruneNames.run(dayOf(before) - 1).changes;
+    if (pruned > 0) this.forgetKeys();
+    return pruned === RETENTION_CHUNK;
+  }
+
+  /** Names were deleted: every name is looked up (or inserted) again when next used. */
+  private forgetKeys(): void {
+    this.names.clear();
+    this.keyDays.clear();
+    this.localKeys = [];
+    this.localParents = [];
+    this.localDays = [];
   }
 
   close(): void {
     this.db.close();
   }
 
-  /** The key of the parent topic (first level) of a topic the broker thread numbered. */
-  private parentKey(topic: number): number {
+  /** The key of a name the broker thread numbered, for an event of `day` (recorded as a use). */
+  private localKey(n: number, day: number): number {
+    let key = this.localKeys[n];
+    if (key === undefined) {
+      key = this.key(this.localNames[n], day);
+      this.localKeys[n] = key;
+    }
+    if (!(this.localDays[n] >= day)) {
+      this.localDays[n] = day;
+      this.touchKey(key, day);
+    }
+    return key;
+  }
+
+  /** Records that an event of `day` refers to the name with this key. */
+  private touchKey(key: number, day: number): void {
+    if (this.keyDays.get(key)! >= day) return;
+    if (this.keyDays.size >= NAME_CACHE_LIMIT) this.keyDays.clear();
+    this.keyDays.set(key, day);
+    this.s.touchName.run({ day, key });
+  }
+
+  /** The key of the parent topic (first level) of a topic the broker thread numbered, for an event of `day`. */
+  private parentKey(topic: number, day: number): number {
     let key = this.localParents[topic];
     if (key === undefined) {
       const name = this.localNames[topic];
       const slash = name.indexOf('/');
-      key = slash < 0 ? this.localKeys[topic] : this.key(name.slice(0, slash));
+      key = slash < 0 ? this.localKey(topic, day) : this.key(name.slice(0, slash), day);
       this.localParents[topic] = key;
     }
+    this.touchKey(key, day);
     return key;
   }
 
@@ -204,7 +254,7 @@ export class TelemetryStore {
       const day = dayOf(m.times[sorted[start]]);
       let end = start + 1;
       while (end < rows && dayOf(m.times[sorted[end]]) === day) end++;
-      this.writeDay(m, ackedAt, sorted.subarray(start, end), this.partition(day));
+      this.writeDay(m, ackedAt, sorted.subarray(start, end), day, this.partition(day));
       start = end;
     }
     this.countTopics(m);
@@ -214,8 +264,7 @@ export class TelemetryStore {
    * Writes one day's events (in message ID order): a segment row for each span of message IDs,
    * and the runs by client and by topic.
    */
-  private writeDay(m: MessageColumns, ackedAt: Float64Array, rows: Uint32Array, p: PartitionStatements): void {
-    const keys = this.localKeys;
+  private writeDay(m: MessageColumns, ackedAt: Float64Array, rows: Uint32Array, day: number, p: PartitionStatements): void {
     const clientRuns = new Map<number, Map<number, Run>>();
     const topicRuns = new Map<number, Map<number, Run>>();
     const run = (runs: Map<number, Map<number, Run>>, statement: Database.Statement, instanceKey: number, key: number, time: number): Run => {
@@ -242,9 +291,9 @@ export class TelemetryStore {
       const kind = m.kinds[i];
       const qos = m.qos[i];
       const time = m.times[i];
-      const instanceKey = keys[m.instances[i]];
-      const clientKey = keys[m.clients[i]];
-      const topicKey = keys[m.topics[i]];
+      const instanceKey = this.localKey(m.instances[i], day);
+      const clientKey = this.localKey(m.clients[i], day);
+      const topicKey = this.localKey(m.topics[i], day);
       const at = j * SEGMENT_WIDTH;
       packed[at] = id;
       packed[at + 1] = time;
@@ -275,7 +324,6 @@ export class TelemetryStore {
   }
 
   private countTopics(m: MessageColumns): void {
-    const keys = this.localKeys;
     // instance key → bucket → parent topic key → [in, out]
     const counts = new Map<number, Map<number, Map<number, [number, number]>>>();
     for (let i = 0; i < m.count; i++) {
@@ -284,12 +332,13 @@ export class TelemetryStore {
       const out = kind === MessageKind.sub || kind === MessageKind.push_offline ? 1 : 0;
       const time = m.times[i];
       const bucket = time - (time % TOPIC_BUCKET_MS);
-      const instanceKey = keys[m.instances[i]];
+      const day = dayOf(time);
+      const instanceKey = this.localKey(m.instances[i], day);
       let byBucket = counts.get(instanceKey);
       if (!byBucket) counts.set(instanceKey, (byBucket = new Map()));
       let byTopic = byBucket.get(bucket);
       if (!byTopic) byBucket.set(bucket, (byTopic = new Map()));
-      const parent = this.parentKey(m.topics[i]);
+      const parent = this.parentKey(m.topics[i], day);
       const c = byTopic.get(parent);
       if (c) c[out]++;
       else byTopic.set(parent, out ? [0, 1] : [1, 0]);
@@ -301,11 +350,12 @@ export class TelemetryStore {
     }
   }
 
-  private key(name: string): number {
+  /** The key of a name (added if new, as last used on `day`); callers record later uses with touchKey. */
+  private key(name: string, day: number): number {
     let key = this.names.get(name);
     if (key !== undefined) return key;
     key = this.s.findName.get(name) as number | undefined;
-    if (key === undefined) key = Number(this.s.insertName.run(name).lastInsertRowid);
+    if (key === undefined) key = Number(this.s.insertName.run(name, day).lastInsertRowid);
     if (this.names.size >= NAME_CACHE_LIMIT) this.names.clear();
     this.names.set(name, key);
     return key;
@@ -318,26 +368,30 @@ export class TelemetryStore {
       this.localNames = [];
       this.localKeys = [];
       this.localParents = [];
+      this.localDays = [];
     }
     if (this.stale) {
-      this.names.clear();
-      this.localParents = [];
-      this.localKeys = this.localNames.map((name) => this.key(name));
+      this.forgetKeys();
       this.stale = false;
     }
-    for (let i = 0; i < update.names.length; i++) {
-      this.localNames[update.first + i] = update.names[i];
-      this.localKeys[update.first + i] = this.key(update.names[i]);
-    }
+    // New numbers: their keys are looked up at first use (localKey), with the day of that event.
+    for (let i = 0; i < update.names.length; i++) this.localNames[update.first + i] = update.names[i];
     const m = batch.messages;
     if (m) this.applyMessages(m);
     for (const d of batch.devices) {
-      s.insertDevice.run(d.time, d.kind, this.key(d.instanceId), this.key(d.clientId), d.channel, d.address, d.description);
+      const day = dayOf(d.time);
+      const instanceKey = this.key(d.instanceId, day);
+      const clientKey = this.key(d.clientId, day);
+      s.insertDevice.run(d.time, d.kind, instanceKey, clientKey, d.channel, d.address, d.description);
+      this.touchKey(instanceKey, day);
+      this.touchKey(clientKey, day);
     }
     for (const r of batch.samples) {
+      const instanceKey = this.key(r.instanceId, dayOf(r.time));
+      this.touchKey(instanceKey, dayOf(r.time));
       s.insertSample.run(
         r.time,
-        this.key(r.instanceId),
+        instanceKey,
         r.intervalMs,
         r.connections,
         r.subscriptions,

@@ -11,8 +11,12 @@ import Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
 import { createMessage, setMessageIdNode } from '../broker/message';
 import { connectClient, endClient, eventually, inboxOf, RawClient, startBroker, type TestBroker } from '../broker/testing/helpers';
+import type { MessageColumns } from './batch';
+import { prepareTelemetryDatabase } from './database';
+import { MessageKind } from './kinds';
 import { listPartitions, partitionTables, segmentEvents } from './partitions';
 import { TelemetryReader, type DeviceEvent } from './queries';
+import { TelemetryStore } from './store';
 import { writeOldMessages } from './testing/old-events';
 import { TelemetryWriter } from './writer';
 
@@ -348,6 +352,60 @@ describe('telemetry retention', () => {
     } finally {
       await broker.close();
       await writer.close();
+      reader.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('telemetry retention of names', () => {
+  it('deletes the names only events past the retention used; a name deleted and used again is recorded anew', () => {
+    const dir = tempDir();
+    const { file } = prepareTelemetryDatabase(dir);
+    const store = new TelemetryStore(file);
+    const reader = new TelemetryReader(dir);
+    try {
+      const day = 86_400_000;
+      const now = Date.now();
+      // The broker thread's numbering: 1 default, 2 gone, 3 Gone/x, 4 stay, 5 Stay/x.
+      const event = (time: number, client: number, topic: number, id: number): MessageColumns => ({
+        count: 1,
+        kinds: Uint8Array.of(MessageKind.pub_mqtt),
+        qos: Uint8Array.of(0),
+        times: Float64Array.of(time),
+        ids: Float64Array.of(id),
+        instances: Uint32Array.of(1),
+        clients: Uint32Array.of(client),
+        topics: Uint32Array.of(topic),
+      });
+      store.write({ names: { reset: true, first: 1, names: ['default', 'gone', 'Gone/x', 'stay', 'Stay/x'] }, messages: event(now - 5 * day, 2, 3, 1), devices: [], samples: [] });
+      store.write({ names: { reset: false, first: 6, names: [] }, messages: event(now, 4, 5, 2), devices: [], samples: [] });
+      const db = new Database(file, { readonly: true });
+      const names = () => (db.prepare('SELECT name FROM names ORDER BY name').pluck().all() as string[]).join(' ');
+      try {
+        assert.equal(names(), 'Gone Gone/x Stay Stay/x default gone stay'); // Gone, Stay: parent topics (per-topic counts)
+
+        while (store.retain(now - 2 * day)) {}
+        assert.equal(names(), 'Stay Stay/x default stay');
+
+        // The broker thread still has its numbers for gone and Gone/x: a new event of theirs is
+        // recorded under the names, found by them.
+        store.write({ names: { reset: false, first: 6, names: [] }, messages: event(now, 2, 3, 3), devices: [], samples: [] });
+        assert.equal(names(), 'Gone Gone/x Stay Stay/x default gone stay');
+        const all = { instanceId: 'default', from: 0, to: now + 1000 };
+        assert.deepEqual(
+          reader.messagesOfClient({ ...all, clientId: 'gone' }).map((e) => e.topic),
+          ['Gone/x'],
+        );
+        assert.deepEqual(
+          reader.messagesOfClient({ ...all, clientId: 'stay' }).map((e) => e.topic),
+          ['Stay/x'],
+        );
+      } finally {
+        db.close();
+      }
+    } finally {
+      store.close();
       reader.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
