@@ -1,7 +1,8 @@
 /**
  * The broker's internal application message: what a PUBLISH carries once it is accepted,
  * independent of the protocol version of the publisher or of any subscriber. One object is
- * shared by every session it is delivered to, so it must never be mutated after creation.
+ * shared by every session it is delivered to, so it must never be mutated after creation
+ * (except `frameFree`, and the compaction of keepPayload, which keeps the bytes the same).
  */
 import type { QoS, UserProperties } from 'mqtt-packet';
 
@@ -44,6 +45,14 @@ export interface Message {
    * bytes (QoS 0) or a copy with its own packet identifier (QoS 1/2), instead of an encoding.
    */
   readonly frame: Buffer | null;
+  /**
+   * The one mutable field: true while there is a `frame` not yet sent at QoS 1/2. That first send
+   * rewrites the frame's header in place for its receiver (packet identifier, DUP) instead of
+   * copying it (takeFrame); every later one (other subscribers, a DUP after reconnect, another
+   * member of a shared subscription) copies it as before, so no bytes a pending write holds are
+   * ever rewritten. Only the packet identifier and DUP differ between the copies.
+   */
+  frameFree: boolean;
 }
 
 // Millisecond clock times 1000 plus a counter: unique within a process, and larger than any ID
@@ -144,7 +153,15 @@ export function createMessage(m: NewMessage): Message {
     protocolVersion: m.protocolVersion ?? 0,
     cleanSession: m.cleanSession ?? false,
     frame: m.frame ?? null,
+    frameFree: m.frame != null,
   };
+}
+
+/** True once: the first QoS 1/2 send of the message's frame may rewrite it in place. */
+export function takeFrame(message: Message): boolean {
+  if (!message.frameFree) return false;
+  message.frameFree = false;
+  return true;
 }
 
 export function isExpired(m: Message, now: number): boolean {

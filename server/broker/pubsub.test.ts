@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MqttClient } from 'mqtt';
+import type { IPublishPacket } from 'mqtt-packet';
 import { Broker } from './broker';
-import { connectClient, HOST, Inbox, roundTrip, startBroker, type TestBroker } from './testing/helpers';
+import { connectClient, HOST, Inbox, RawClient, roundTrip, startBroker, type TestBroker } from './testing/helpers';
 
 let tb: TestBroker;
 before(async () => {
@@ -38,6 +39,46 @@ describe('QoS in both directions', () => {
       }
     });
   }
+
+  it('gives every 3.1.1 receiver of a QoS 1 message its own packet identifier, and DUP on redelivery', async () => {
+    const raw = async (clientId: string, clean = true) => {
+      const c = await RawClient.connect(tb.port);
+      await c.handshake({ clientId, clean });
+      return c;
+    };
+    const subscribe = async (c: RawClient, topic: string) => {
+      c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 1 }] });
+      await c.next('suback');
+    };
+    const first = await raw('ids-first');
+    const second = await raw('ids-second', false);
+    const pub = await raw('ids-pub');
+    await subscribe(first, 'ids/#');
+    await subscribe(first, 'ids-same/t');
+    await subscribe(second, 'ids-same/t');
+    // `first` has used packet IDs 1-3 already; `second` none.
+    for (let i = 0; i < 3; i++) {
+      pub.send({ cmd: 'publish', topic: 'ids/warm', payload: Buffer.from('w'), qos: 1, messageId: 100 + i, dup: false, retain: false });
+      const p = (await first.next('publish')) as IPublishPacket;
+      first.send({ cmd: 'puback', messageId: p.messageId! });
+    }
+    // Both receivers' PUBLISH leave in the same write batch, made from the publisher's bytes.
+    pub.send({ cmd: 'publish', topic: 'ids-same/t', payload: Buffer.from('both'), qos: 1, messageId: 4242, dup: false, retain: false });
+    const a = (await first.next('publish')) as IPublishPacket;
+    const b = (await second.next('publish')) as IPublishPacket;
+    assert.deepEqual([a.messageId, a.dup, a.payload.toString()], [4, false, 'both']);
+    assert.deepEqual([b.messageId, b.dup, b.payload.toString()], [1, false, 'both']);
+    const acks: number[] = [];
+    for (let i = 0; i < 4; i++) acks.push(((await pub.next('puback')) as IPublishPacket).messageId!);
+    assert.deepEqual(acks, [100, 101, 102, 4242], 'the publisher\'s own packet IDs are acknowledged');
+
+    // `second` leaves without acknowledging: its session sends it again, marked DUP.
+    second.close();
+    const back = await raw('ids-second', false);
+    const again = (await back.next('publish')) as IPublishPacket;
+    assert.deepEqual([again.messageId, again.dup, again.payload.toString(), again.topic], [1, true, 'both', 'ids-same/t']);
+    for (const c of [first, back, pub]) c.close();
+  });
 
   it('reports the granted QoS in SUBACK', async () => {
     const s = await client('granted');

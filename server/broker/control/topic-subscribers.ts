@@ -75,7 +75,7 @@ export function topicSubscribers(broker: Broker, params: unknown): TopicSubscrib
   }
 
   // A probe through the router, as a QoS 2 message from nobody (no-local never skips it).
-  const probe: Message = { id: 0, topic, payload: Buffer.alloc(0), qos: 2, retain: false, properties: null, expiresAt: 0, publisher: null, createdAt: 0, frame: null };
+  const probe: Message = { id: 0, topic, payload: Buffer.alloc(0), qos: 2, retain: false, properties: null, expiresAt: 0, publisher: null, createdAt: 0, frame: null, frameFree: false };
   const sessions = new Set<Session>();
   const groups = new Set<string>();
   for (const d of instance.router.match(probe)) {

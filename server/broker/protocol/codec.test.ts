@@ -146,6 +146,10 @@ describe('codec: decoding the message path by hand', () => {
             assert.deepEqual(publishFromFrame(incoming, packetId, dup), expected, `${topic.length}/${size}/${qos}/${packetId}`);
           }
           assert.equal(incoming.readUInt16BE(incoming.length - size - 2), 777, 'the original frame is left as it was');
+          // In place (a message's first send): the same bytes, rewritten.
+          const expected = generate({ cmd: 'publish', topic, payload, qos, messageId: 9, dup: false, retain: false });
+          assert.equal(publishFromFrame(incoming, 9, false, true), incoming);
+          assert.deepEqual(incoming, expected);
         }
       }
     }

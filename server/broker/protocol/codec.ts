@@ -208,13 +208,17 @@ export function encodePublish(p: OutgoingPublish, protocolVersion: number): Buff
 
 /**
  * A 3.1.1 PUBLISH re-sent from the bytes it arrived in (Message.frame), at the frame's QoS:
- * QoS 0 is the frame itself; QoS 1/2 a copy with this receiver's packet identifier and DUP
- * flag. Either way no encoding.
+ * QoS 0 is the frame itself; QoS 1/2 the frame with this receiver's packet identifier and DUP
+ * flag, rewritten `inPlace` (the message's first such send, Message.frameFree) or in a copy.
+ * Either way no encoding.
  */
-export function publishFromFrame(frame: Buffer, packetId: number, dup: boolean): Buffer {
+export function publishFromFrame(frame: Buffer, packetId: number, dup: boolean, inPlace = false): Buffer {
   if ((frame[0] & 0x06) === 0) return frame;
-  const buf = Buffer.allocUnsafe(frame.length);
-  frame.copy(buf);
+  let buf = frame;
+  if (!inPlace) {
+    buf = Buffer.allocUnsafe(frame.length);
+    frame.copy(buf);
+  }
   buf[0] = (frame[0] & 0xf7) | (dup ? 0x08 : 0);
   let off = 1;
   while (frame[off] & 0x80) off++;

@@ -10,7 +10,7 @@
 import type { QoS } from 'mqtt-packet';
 import type { BrokerInstance } from '../instance';
 import type { ListenerKind } from '../listeners/types';
-import { remainingExpirySeconds, type Message, type NewMessage } from '../message';
+import { remainingExpirySeconds, takeFrame, type Message, type NewMessage } from '../message';
 import type { ClientGrant, ClientInfo } from '../policy/policy';
 import type { Session, SessionLink } from '../session/session';
 import type { Throttled } from '../throttle/tps-gate';
@@ -377,7 +377,7 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
     const frame = message.frame;
     const buf =
       frame !== null && this.protocolVersion !== 5 && qos === message.qos && !retain
-        ? publishFromFrame(frame, packetId, dup)
+        ? publishFromFrame(frame, packetId, dup, !dup && takeFrame(message))
         : encodePublish({ topic, payload: message.payload, qos, packetId, dup, retain, properties }, this.protocolVersion);
     // [MQTT-3.1.2-25] never send more than the client accepts: drop it as if delivered.
     if (this.clientMaxPacketSize !== 0 && buf.length > this.clientMaxPacketSize) {

@@ -86,6 +86,7 @@ export function messageFromRow(r: MessageRow): Message {
     protocolVersion: r.protocolVersion,
     cleanSession: r.cleanSession,
     frame: null,
+    frameFree: false,
   };
 }
 
