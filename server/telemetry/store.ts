@@ -175,6 +175,11 @@ export class TelemetryStore {
   private forgetKeys(): void {
     this.names.clear();
     this.keyDays.clear();
+    this.forgetLocalKeys();
+  }
+
+  /** What was learnt about the broker thread's numbers (their strings stay). */
+  private forgetLocalKeys(): void {
     this.localKeys = [];
     this.localParents = [];
     this.localDays = [];
@@ -215,6 +220,13 @@ export class TelemetryStore {
       key = slash < 0 ? this.localKey(topic, day) : this.key(name.slice(0, slash), day);
       this.localParents[topic] = key;
     }
+    this.touchKey(key, day);
+    return key;
+  }
+
+  /** The key of a name used by an event of `day` (recorded as a use). */
+  private usedKey(name: string, day: number): number {
+    const key = this.key(name, day);
     this.touchKey(key, day);
     return key;
   }
@@ -350,7 +362,7 @@ export class TelemetryStore {
     }
   }
 
-  /** The key of a name (added if new, as last used on `day`); callers record later uses with touchKey. */
+  /** The key of a name (added if new, as last used on `day`); usedKey and localKey also record the use. */
   private key(name: string, day: number): number {
     let key = this.names.get(name);
     if (key !== undefined) return key;
@@ -366,9 +378,7 @@ export class TelemetryStore {
     const update = batch.names;
     if (update.reset) {
       this.localNames = [];
-      this.localKeys = [];
-      this.localParents = [];
-      this.localDays = [];
+      this.forgetLocalKeys();
     }
     if (this.stale) {
       this.forgetKeys();
@@ -380,18 +390,12 @@ export class TelemetryStore {
     if (m) this.applyMessages(m);
     for (const d of batch.devices) {
       const day = dayOf(d.time);
-      const instanceKey = this.key(d.instanceId, day);
-      const clientKey = this.key(d.clientId, day);
-      s.insertDevice.run(d.time, d.kind, instanceKey, clientKey, d.channel, d.address, d.description);
-      this.touchKey(instanceKey, day);
-      this.touchKey(clientKey, day);
+      s.insertDevice.run(d.time, d.kind, this.usedKey(d.instanceId, day), this.usedKey(d.clientId, day), d.channel, d.address, d.description);
     }
     for (const r of batch.samples) {
-      const instanceKey = this.key(r.instanceId, dayOf(r.time));
-      this.touchKey(instanceKey, dayOf(r.time));
       s.insertSample.run(
         r.time,
-        instanceKey,
+        this.usedKey(r.instanceId, dayOf(r.time)),
         r.intervalMs,
         r.connections,
         r.subscriptions,
