@@ -26,6 +26,21 @@ type Server = net.Server & {
 const readBuffer = Buffer.allocUnsafe(64 * 1024);
 
 /**
+ * Views of the first n bytes of readBuffer, for reads of up to SMALL_READ bytes. Node 20's
+ * Buffer#copy makes such a view for every copy of part of a buffer; small reads (one packet
+ * each under light load) reuse one instead.
+ */
+const SMALL_READ = 1024;
+const smallViews: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(SMALL_READ + 1).fill(undefined);
+
+function copyOut(nread: number): Buffer {
+  const chunk = Buffer.allocUnsafe(nread);
+  if (nread <= SMALL_READ) chunk.set((smallViews[nread] ??= new Uint8Array(readBuffer.buffer, readBuffer.byteOffset, nread)));
+  else readBuffer.copy(chunk, 0, 0, nread);
+  return chunk;
+}
+
+/**
  * Makes `server` (listening) hand out sockets whose bytes go to `onBytes` instead of 'data'
  * events. Returns false, changing nothing, when Node's internals are not as expected.
  */
@@ -33,10 +48,8 @@ export function acceptWithStaticReads(server: net.Server, onBytes: (socket: net.
   const s = server as Server;
   const handle = s._handle;
   if (!handle || typeof handle.onconnection !== 'function' || typeof s._connections !== 'number') return false;
-  function onRead(this: net.Socket, nread: number, buf: Buffer): void {
-    const chunk = Buffer.allocUnsafe(nread);
-    buf.copy(chunk, 0, 0, nread);
-    onBytes(this, chunk);
+  function onRead(this: net.Socket, nread: number): void {
+    onBytes(this, copyOut(nread));
   }
   const defaultOnConnection = handle.onconnection;
   handle.onconnection = function (err: number, clientHandle: unknown): void {

@@ -85,7 +85,8 @@ export function feedFrames(sink: FrameSink, chunk: Buffer, maxPacketSize: number
       return;
     }
     if (buf.length - pos >= total) {
-      const frame = buf.subarray(pos, pos + total);
+      // A read that is exactly one packet (the usual case under light load) is the frame itself.
+      const frame = pos === 0 && total === buf.length ? buf : buf.subarray(pos, pos + total);
       pos += total;
       sink.onFrame(frame);
     } else {

@@ -1,6 +1,7 @@
 /**
- * The write batcher decides when bytes leave: once per turn, earlier when a long burst of
- * input has kept them waiting, and never before the store has committed.
+ * The write batcher decides when bytes leave: at once for the first reads of a turn, then
+ * once per turn, earlier when a long burst of input has kept them waiting, and never before
+ * the store has committed.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -32,7 +33,7 @@ describe('WriteBatcher', () => {
 
   it('flushes early when pending output has waited through a long burst of input', async () => {
     const log: string[] = [];
-    const batcher = new WriteBatcher(() => log.push('commit'), 1);
+    const batcher = new WriteBatcher(() => log.push('commit'), 1, 0);
     batcher.schedule(target(log, 'first'));
     batcher.afterInput();
     assert.deepEqual(log, [], 'a short wait is batched');
@@ -42,6 +43,36 @@ describe('WriteBatcher', () => {
     batcher.schedule(target(log, 'second'));
     await nextTurn();
     assert.deepEqual(log, ['commit', 'first', 'commit', 'second'], 'what came after leaves at the end of the turn');
+  });
+
+  it('answers the first reads of a turn at once, then batches the rest of the turn', async () => {
+    const log: string[] = [];
+    const batcher = new WriteBatcher(() => log.push('commit'), 1000, 2);
+    const read = (name: string) => {
+      batcher.schedule(target(log, name));
+      batcher.afterInput();
+    };
+    read('r1');
+    read('r2');
+    assert.deepEqual(log, ['commit', 'r1', 'commit', 'r2'], 'the first two reads each leave before the next read');
+    read('r3');
+    read('r4');
+    assert.deepEqual(log.length, 4, 'later reads of the turn wait for its end');
+    await nextTurn();
+    assert.deepEqual(log.slice(4), ['commit', 'r3', 'r4']);
+    read('r5');
+    assert.deepEqual(log.slice(7), ['commit', 'r5'], 'a new turn starts eager again');
+    // A read with nothing to send still counts, and the count still restarts with the next turn.
+    await nextTurn();
+    batcher.afterInput();
+    batcher.afterInput();
+    read('r6');
+    assert.deepEqual(log.slice(9), [], 'third read of the turn: batched');
+    await nextTurn();
+    assert.deepEqual(log.slice(9), ['commit', 'r6']);
+    await nextTurn();
+    read('r7');
+    assert.deepEqual(log.slice(11), ['commit', 'r7']);
   });
 
   it('sends nothing while the commit fails, and everything once it works', async (t) => {

@@ -3,6 +3,11 @@
  * deliveries to many subscribers) collect in each connection's outbox and leave in one
  * corked write per connection in a single setImmediate for the whole broker.
  *
+ * Batching pays only when a turn brings much input. The first reads of each turn
+ * (`eagerReads`) flush at once: a lightly loaded broker then answers each packet as soon as
+ * it is handled, as an unbatched broker would, instead of after every other read of the turn;
+ * a busy turn costs at most that many extra writes.
+ *
  * A turn can be long: after a stall (the process was descheduled, a garbage collection) the
  * poll phase may hand over hundreds of ready sockets at once. So that the first of them do
  * not wait for the last, what is pending also leaves once it has waited `maxDelayMs`,
@@ -30,10 +35,13 @@ export class WriteBatcher {
   private retryTimer: NodeJS.Timeout | null = null;
   /** When the oldest pending target was queued (performance.now() ms). */
   private since = 0;
+  /** Reads seen since the last setImmediate ran: how far into the turn we are. */
+  private readsThisTurn = 0;
 
   constructor(
     private readonly beforeFlush: () => void,
     private readonly maxDelayMs = 0.25,
+    private readonly eagerReads = 4,
   ) {}
 
   schedule(target: Flushable): void {
@@ -47,13 +55,26 @@ export class WriteBatcher {
     }
   }
 
-  /** Called after each read: flushes early when what is pending has waited long enough. */
+  /**
+   * Called after each read: flushes at once early in a turn, and later in the turn once what
+   * is pending has waited long enough.
+   */
   afterInput(): void {
-    if (this.pending.length !== 0 && this.retryTimer === null && performance.now() - this.since >= this.maxDelayMs) this.run();
+    const reads = ++this.readsThisTurn;
+    if (this.pending.length === 0) {
+      // The count must restart with the next turn even when this one sends nothing.
+      if (reads === 1 && !this.immediatePending) {
+        this.immediatePending = true;
+        setImmediate(this.onImmediate);
+      }
+      return;
+    }
+    if (this.retryTimer === null && (reads <= this.eagerReads || performance.now() - this.since >= this.maxDelayMs)) this.run();
   }
 
   private readonly onImmediate = (): void => {
     this.immediatePending = false;
+    this.readsThisTurn = 0;
     if (this.retryTimer === null) this.run();
   };
 

@@ -143,6 +143,49 @@ describe('redelivery and exactly-once', () => {
     await pub.endAsync();
   });
 
+  it('keeps many unacknowledged messages under packet IDs of their own and resends those left, in order, after reconnect', async () => {
+    const sub = await RawClient.connect(tb.port);
+    await sub.handshake({ clientId: 'redo-many', clean: false });
+    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'redo/many', qos: 1 }] });
+    await sub.next('suback');
+    const pub = await connectClient(tb.port, { clientId: 'redo-many-pub' });
+    const receive = async (from: number, to: number): Promise<Map<string, number>> => {
+      for (let i = from; i < to; i++) await pub.publishAsync('redo/many', `m${i}`, { qos: 1 });
+      const got = new Map<string, number>();
+      for (let i = from; i < to; i++) {
+        const p = (await sub.next('publish')) as IPublishPacket;
+        got.set(p.payload.toString(), p.messageId!);
+      }
+      return got;
+    };
+
+    const first = await receive(0, 40);
+    assert.deepEqual([...first.keys()], Array.from({ length: 40 }, (_, i) => `m${i}`), 'delivered in order');
+    assert.equal(new Set(first.values()).size, 40, 'one packet ID per unacknowledged message');
+    // Acknowledge every third one; the others stay in flight.
+    for (let i = 0; i < 40; i += 3) sub.send({ cmd: 'puback', messageId: first.get(`m${i}`)! });
+    const stillInFlight = new Set([...first].filter(([payload]) => Number(payload.slice(1)) % 3 !== 0).map(([, id]) => id));
+    const second = await receive(40, 60);
+    for (const id of second.values()) assert.ok(!stillInFlight.has(id), `packet ID ${id} is still in flight and must not be reused`);
+    assert.equal(new Set(second.values()).size, 20);
+    sub.close();
+
+    const again = await RawClient.connect(tb.port);
+    await again.handshake({ clientId: 'redo-many', clean: false });
+    const expected = [...first, ...second].filter(([payload]) => Number(payload.slice(1)) >= 40 || Number(payload.slice(1)) % 3 !== 0);
+    const resent: [string, number][] = [];
+    for (let i = 0; i < expected.length; i++) {
+      const p = (await again.next('publish')) as IPublishPacket;
+      assert.equal(p.dup, true);
+      resent.push([p.payload.toString(), p.messageId!]);
+    }
+    assert.deepEqual(resent, expected, 'the unacknowledged ones, in the order first sent, under their packet IDs');
+    for (const [, id] of resent) again.send({ cmd: 'puback', messageId: id });
+    again.send({ cmd: 'disconnect' });
+    await again.waitClose();
+    await pub.endAsync();
+  });
+
   it('outgoing QoS 2: resends PUBLISH (DUP) before PUBREC, only PUBREL after it', async () => {
     const sub = await RawClient.connect(tb.port);
     await sub.handshake({ clientId: 'redo-2', clean: false });

@@ -17,6 +17,7 @@ import type { StoredOutgoing, StoredSession, StoredSubscription } from '../store
 import type { Timed } from '../timer-wheel';
 import { isStale, type BacklogOwner } from './backlog';
 import type { SessionHost } from './host';
+import { InflightTable } from './inflight';
 import { RingQueue } from './queue';
 
 /** What the session needs from the connection it is attached to. */
@@ -48,8 +49,8 @@ export class Session implements Timed, BacklogOwner {
   /** Seconds; 0 = the session ends when the connection does. */
   expiryInterval: number;
   subscriptions: Map<string, Subscription> | null = null;
-  /** Sent, unacknowledged QoS 1/2 deliveries by packet ID, in send order. */
-  private inflight: Map<number, Outgoing> | null = null;
+  /** Sent, unacknowledged QoS 1/2 deliveries by packet ID; created with the first, then kept. */
+  private inflight: InflightTable<Outgoing> | null = null;
   /** Deliveries waiting for the window or a congested socket. */
   private queue: RingQueue<Outgoing> | null = null;
   /** Inbound QoS 2 packet IDs between PUBREC and PUBREL. */
@@ -116,7 +117,7 @@ export class Session implements Timed, BacklogOwner {
     this.saveMeta();
     const store = this.host.store;
     if (this.subscriptions) for (const sub of this.subscriptions.values()) store.saveSubscription(this.clientId, sub);
-    if (this.inflight) for (const entry of this.inflight.values()) store.saveOutgoing(this.clientId, entry);
+    if (this.inflight) for (const entry of this.inflight.inOrder()) store.saveOutgoing(this.clientId, entry);
     if (this.queue) for (const entry of this.queue) if (entry.qos > 0) store.saveOutgoing(this.clientId, entry);
     if (this.incomingQos2) for (const id of this.incomingQos2) store.saveIncomingQos2(this.clientId, id);
     if (this.pendingWill) store.saveWill(this.clientId, { message: this.pendingWill, at: this.willAt });
@@ -136,7 +137,8 @@ export class Session implements Timed, BacklogOwner {
     const link = this.link;
     if (!link) return;
     if (this.inflight) {
-      for (const [packetId, entry] of [...this.inflight]) {
+      for (const entry of this.inflight.inOrder()) {
+        const packetId = entry.packetId;
         if (entry.released) link.writePubrel(packetId);
         else if (!link.writePublish(entry.message, entry.qos, entry.retain, entry.subscriptionIds, packetId, true)) {
           this.complete(packetId, false);
@@ -157,7 +159,7 @@ export class Session implements Timed, BacklogOwner {
     }
     this.disconnectedAt = now;
     // What was in flight now waits for the next connection.
-    if (this.inflight) for (const entry of this.inflight.values()) keepPayload(entry.message);
+    if (this.inflight) for (const entry of this.inflight.inOrder()) keepPayload(entry.message);
     // QoS 0 waiting behind a congested socket is not kept offline.
     if (this.queue) {
       const kept = new RingQueue<Outgoing>();
@@ -180,13 +182,12 @@ export class Session implements Timed, BacklogOwner {
   private releaseShared(): void {
     let moved: Outgoing[] | null = null;
     if (this.inflight) {
-      for (const [packetId, entry] of this.inflight) {
+      for (const entry of this.inflight.inOrder()) {
         if (!entry.shareFilter || entry.released) continue;
-        this.inflight.delete(packetId);
+        this.inflight.delete(entry.packetId);
         if (this.persistent) this.host.store.deleteOutgoing(this.clientId, entry.seq);
         (moved ??= []).push(entry);
       }
-      if (this.inflight.size === 0) this.inflight = null;
     }
     if (this.queue) {
       const kept = new RingQueue<Outgoing>();
@@ -370,9 +371,11 @@ export class Session implements Timed, BacklogOwner {
 
   /** Sends a QoS 1/2 delivery under a fresh packet ID; `stored`: the entry was saved while queued. */
   private send(entry: Outgoing, link: SessionLink, stored = false): void {
-    entry.packetId = this.allocatePacketId();
-    this.inflight ??= new Map();
-    this.inflight.set(entry.packetId, entry);
+    const inflight = (this.inflight ??= new InflightTable());
+    const id = inflight.allocate(this.nextPacketId);
+    this.nextPacketId = id === 65535 ? 1 : id + 1;
+    entry.packetId = id;
+    inflight.set(entry);
     if (this.persistent) {
       if (stored) this.host.store.saveOutgoingState(this.clientId, entry);
       else this.host.store.saveOutgoing(this.clientId, entry);
@@ -380,16 +383,6 @@ export class Session implements Timed, BacklogOwner {
     if (!link.writePublish(entry.message, entry.qos, entry.retain, entry.subscriptionIds, entry.packetId, false)) {
       this.complete(entry.packetId, false);
     }
-  }
-
-  private allocatePacketId(): number {
-    // Bounded: the window is at most 65535 and ids in flight are skipped.
-    for (let i = 0; i < 65536; i++) {
-      const id = this.nextPacketId;
-      this.nextPacketId = id === 65535 ? 1 : id + 1;
-      if (!this.inflight?.has(id)) return id;
-    }
-    throw new Error('no free packet identifier');
   }
 
   /** Sends what waits in the queue while the window and the socket allow. */
@@ -422,10 +415,8 @@ export class Session implements Timed, BacklogOwner {
 
   /** PUBACK (QoS 1) or PUBCOMP (QoS 2): the delivery is done. */
   complete(packetId: number, drainAfter = true): boolean {
-    const entry = this.inflight?.get(packetId);
+    const entry = this.inflight?.delete(packetId);
     if (!entry) return false;
-    this.inflight!.delete(packetId);
-    if (this.inflight!.size === 0) this.inflight = null;
     if (this.persistent) this.host.store.deleteOutgoing(this.clientId, entry.seq);
     this.host.stats.delivered++;
     if (drainAfter) this.drain();
@@ -493,8 +484,8 @@ export class Session implements Timed, BacklogOwner {
       s.nextSeq = Math.max(s.nextSeq, entry.seq + 1);
       entry.held = false;
       if (entry.packetId !== 0) {
-        s.inflight ??= new Map();
-        s.inflight.set(entry.packetId, entry);
+        s.inflight ??= new InflightTable();
+        s.inflight.set(entry);
       } else {
         s.enqueue(entry);
         // Ordered by age and bounded once every session is back (instance.restoreSessions).
