@@ -61,9 +61,15 @@ export class Broker {
 
   constructor(private readonly options: BrokerOptions = {}) {
     this.persistence = options.persistence ?? new MemoryPersistence();
-    this.batcher = new WriteBatcher(() => {
-      for (const e of this.entries.values()) e.instance.commit();
-    });
+    this.batcher = new WriteBatcher(
+      () => {
+        for (const e of this.entries.values()) e.instance.commit();
+      },
+      () => {
+        for (const e of this.entries.values()) if (e.instance.uncommitted) return true;
+        return false;
+      },
+    );
     this.wheel.start();
   }
 

@@ -104,6 +104,11 @@ export class BrokerInstance implements SessionHost {
     this.rules?.commit();
   }
 
+  /** commit() has work to do. */
+  get uncommitted(): boolean {
+    return this.persistence.uncommitted || (this.rules?.uncommitted ?? false);
+  }
+
   /**
    * Accepts a message: updates the retained store if RETAIN is set, then hands it to every
    * matching session (or, for a P2P topic, to its target only). Returns the number of

@@ -33,7 +33,7 @@ describe('WriteBatcher', () => {
 
   it('flushes early when pending output has waited through a long burst of input', async () => {
     const log: string[] = [];
-    const batcher = new WriteBatcher(() => log.push('commit'), 1, 0);
+    const batcher = new WriteBatcher(() => log.push('commit'), undefined, 1, 0);
     batcher.schedule(target(log, 'first'));
     batcher.afterInput();
     assert.deepEqual(log, [], 'a short wait is batched');
@@ -47,7 +47,7 @@ describe('WriteBatcher', () => {
 
   it('answers the first reads of a turn at once, then batches the rest of the turn', async () => {
     const log: string[] = [];
-    const batcher = new WriteBatcher(() => log.push('commit'), 1000, 2);
+    const batcher = new WriteBatcher(() => log.push('commit'), undefined, 1000, 2);
     const read = (name: string) => {
       batcher.schedule(target(log, name));
       batcher.afterInput();
@@ -75,6 +75,29 @@ describe('WriteBatcher', () => {
     assert.deepEqual(log.slice(11), ['commit', 'r7']);
   });
 
+  it("sends a connection's own output after its read unless a commit is pending, the rest with the batch", async () => {
+    const log: string[] = [];
+    let uncommitted = false;
+    const batcher = new WriteBatcher(() => {
+      log.push('commit');
+      uncommitted = false;
+    }, () => uncommitted, 1000, 0);
+    const reader = target(log, 'reader');
+    const other = target(log, 'other');
+    batcher.schedule(other);
+    batcher.schedule(reader);
+    batcher.flushOwn(reader);
+    assert.deepEqual(log, ['reader'], "the reader's answer leaves; nothing needed committing");
+    batcher.flushOwn(reader);
+    assert.deepEqual(log, ['reader'], 'nothing more to send for it');
+    uncommitted = true; // e.g. a persistent subscriber's copy was stored by this read
+    batcher.schedule(reader);
+    batcher.flushOwn(reader);
+    assert.deepEqual(log, ['reader'], 'an acknowledgement waits for the commit of what it acknowledges');
+    await nextTurn();
+    assert.deepEqual(log, ['reader', 'commit', 'other', 'reader']);
+  });
+
   it('sends nothing while the commit fails, and everything once it works', async (t) => {
     t.mock.method(console, 'error', () => {});
     const log: string[] = [];
@@ -84,11 +107,13 @@ describe('WriteBatcher', () => {
       attempts++;
       if (failing) throw new Error('disk full');
       log.push('commit');
-    }, 0);
+    }, () => failing, 0);
     batcher.schedule(target(log, 'ack'));
     await nextTurn();
     batcher.afterInput(); // no early attempt while waiting for the retry
-    batcher.schedule(target(log, 'later'));
+    const later = target(log, 'later');
+    batcher.schedule(later);
+    batcher.flushOwn(later); // nor a connection's own answers
     await nextTurn();
     assert.deepEqual(log, [], 'no byte leaves without a commit');
     assert.equal(attempts, 1, 'one attempt until the retry (one error logged, not one per read)');

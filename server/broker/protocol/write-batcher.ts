@@ -6,7 +6,8 @@
  * Batching pays only when a turn brings much input. The first reads of each turn
  * (`eagerReads`) flush at once: a lightly loaded broker then answers each packet as soon as
  * it is handled, as an unbatched broker would, instead of after every other read of the turn;
- * a busy turn costs at most that many extra writes.
+ * a busy turn costs at most that many extra writes. And after any read, the reading
+ * connection's own output leaves at once (`flushOwn`): batching it would save no write.
  *
  * A turn can be long: after a stall (the process was descheduled, a garbage collection) the
  * poll phase may hand over hundreds of ready sockets at once. So that the first of them do
@@ -40,6 +41,8 @@ export class WriteBatcher {
 
   constructor(
     private readonly beforeFlush: () => void,
+    /** beforeFlush has work to do (a store transaction): then nothing leaves outside the batch. */
+    private readonly uncommitted: () => boolean = () => false,
     private readonly maxDelayMs = 0.25,
     private readonly eagerReads = 4,
   ) {}
@@ -72,6 +75,19 @@ export class WriteBatcher {
     if (this.retryTimer === null && (reads <= this.eagerReads || performance.now() - this.since >= this.maxDelayMs)) this.run();
   }
 
+  /**
+   * After a connection's read: what it has to send leaves now rather than with the batch,
+   * unless that needs a commit (one transaction per read would cost more than the wait).
+   * These are its answers to what it sent (acks, deliveries its acks made room for), which
+   * the rest of the turn would not add to; in a fan-in, the subscriber's next messages
+   * then leave as soon as its acknowledgements are read instead of after the whole turn.
+   */
+  flushOwn(target: Flushable): void {
+    if (!target.flushQueued || this.retryTimer !== null || this.uncommitted()) return;
+    target.flushQueued = false; // it stays in `pending`, where run() now skips it
+    target.flush();
+  }
+
   private readonly onImmediate = (): void => {
     this.immediatePending = false;
     this.readsThisTurn = 0;
@@ -98,6 +114,7 @@ export class WriteBatcher {
       return;
     }
     for (const target of batch) {
+      if (!target.flushQueued) continue; // flushed meanwhile by flushOwn, or listed twice since
       target.flushQueued = false;
       try {
         target.flush();

@@ -58,4 +58,8 @@ export class InstanceRules {
   commit(): void {
     this.outbox.commit();
   }
+
+  get uncommitted(): boolean {
+    return this.outbox.uncommitted;
+  }
 }

@@ -114,6 +114,11 @@ export class Outbox {
     this.db.prepare('DELETE FROM rule_outbox WHERE rule = ?').run(rule);
   }
 
+  /** A transaction is open: commit() has work to do. */
+  get uncommitted(): boolean {
+    return this.inTransaction;
+  }
+
   commit(): void {
     if (!this.inTransaction) return;
     this.inTransaction = false;

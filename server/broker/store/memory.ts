@@ -102,6 +102,7 @@ function copyWill(will: StoredWill): StoredWill {
 class MemoryInstanceStore implements InstanceStore {
   readonly sessions = new MemorySessionStore();
   readonly retained: RetainedStore = new MemoryRetainedStore();
+  readonly uncommitted = false;
   commit(): void {}
   close(): void {}
 }

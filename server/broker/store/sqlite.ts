@@ -400,6 +400,10 @@ class SqliteInstanceStore implements InstanceStore {
     return key;
   }
 
+  get uncommitted(): boolean {
+    return this.log.length !== 0 && !this.closed;
+  }
+
   commit(): void {
     if (this.log.length === 0 || this.closed) return;
     // On failure the transaction rolls back and the log stays for the next commit.

@@ -99,6 +99,8 @@ export interface InstanceStore {
   readonly retained: RetainedStore;
   /** Makes every change so far durable (a no-op for memory). Called once per event-loop turn. */
   commit(): void;
+  /** There are changes that commit() would make durable. */
+  readonly uncommitted: boolean;
   /** Releases resources; the data stays. */
   close(): void;
 }
