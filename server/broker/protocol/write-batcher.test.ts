@@ -45,34 +45,39 @@ describe('WriteBatcher', () => {
     assert.deepEqual(log, ['commit', 'first', 'commit', 'second'], 'what came after leaves at the end of the turn');
   });
 
-  it('answers the first reads of a turn at once, then batches the rest of the turn', async () => {
+  it('answers the first reads of a turn at once while turns are short, and batches busy turns', async () => {
     const log: string[] = [];
     const batcher = new WriteBatcher(() => log.push('commit'), undefined, 1000, 2);
     const read = (name: string) => {
       batcher.schedule(target(log, name));
       batcher.afterInput();
     };
+    const sent = () => log.filter((x) => x !== 'commit');
     read('r1');
     read('r2');
     assert.deepEqual(log, ['commit', 'r1', 'commit', 'r2'], 'the first two reads each leave before the next read');
     read('r3');
+    assert.deepEqual(sent(), ['r1', 'r2'], 'a third read of the turn waits for its end');
+    await nextTurn();
+    assert.deepEqual(sent(), ['r1', 'r2', 'r3']);
+    // The last turn had three reads, more than two: this one batches from its first read.
     read('r4');
-    assert.deepEqual(log.length, 4, 'later reads of the turn wait for its end');
-    await nextTurn();
-    assert.deepEqual(log.slice(4), ['commit', 'r3', 'r4']);
     read('r5');
-    assert.deepEqual(log.slice(7), ['commit', 'r5'], 'a new turn starts eager again');
-    // A read with nothing to send still counts, and the count still restarts with the next turn.
+    assert.deepEqual(sent(), ['r1', 'r2', 'r3'], 'after a busy turn nothing is eager');
     await nextTurn();
-    batcher.afterInput();
+    assert.deepEqual(sent(), ['r1', 'r2', 'r3', 'r4', 'r5']);
+    // Two reads last turn: eager again. A read with nothing to send counts too.
     batcher.afterInput();
     read('r6');
-    assert.deepEqual(log.slice(9), [], 'third read of the turn: batched');
-    await nextTurn();
-    assert.deepEqual(log.slice(9), ['commit', 'r6']);
-    await nextTurn();
+    assert.deepEqual(sent().slice(5), ['r6']);
     read('r7');
-    assert.deepEqual(log.slice(11), ['commit', 'r7']);
+    assert.deepEqual(sent().slice(5), ['r6'], 'third read of the turn: batched');
+    await nextTurn();
+    assert.deepEqual(sent().slice(5), ['r6', 'r7']);
+    // That turn was busy, but the broker has been idle since: eager.
+    busyWait(2);
+    read('r8');
+    assert.deepEqual(sent().slice(7), ['r8']);
   });
 
   it("sends a connection's own output after its read unless a commit is pending, the rest with the batch", async () => {

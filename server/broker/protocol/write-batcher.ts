@@ -3,11 +3,13 @@
  * deliveries to many subscribers) collect in each connection's outbox and leave in one
  * corked write per connection in a single setImmediate for the whole broker.
  *
- * Batching pays only when a turn brings much input. The first reads of each turn
- * (`eagerReads`) flush at once: a lightly loaded broker then answers each packet as soon as
- * it is handled, as an unbatched broker would, instead of after every other read of the turn;
- * a busy turn costs at most that many extra writes. And after any read, the reading
- * connection's own output leaves at once (`flushOwn`): batching it would save no write.
+ * Batching pays only when a turn brings much input. While turns are short (the previous one
+ * had at most `eagerReads` reads), the first reads of a turn flush at once: a lightly loaded
+ * broker then answers each packet as soon as it is handled, as an unbatched broker would,
+ * instead of after every other read of the turn. A busy broker's turns are long, and it
+ * batches everything: extra writes would cost it CPU and buy nothing. And after any read,
+ * the reading connection's own output leaves at once (`flushOwn`): batching it would save
+ * no write.
  *
  * A turn can be long: after a stall (the process was descheduled, a garbage collection) the
  * poll phase may hand over hundreds of ready sockets at once. So that the first of them do
@@ -25,6 +27,9 @@ export interface Flushable {
   flush(): void;
 }
 
+/** A gap this long (ms) between turns means the broker was idle, whatever its last turn was. */
+const IDLE_MS = 1;
+
 /** After a failed commit, the next attempt waits this long. */
 const RETRY_MS = 100;
 
@@ -38,6 +43,10 @@ export class WriteBatcher {
   private since = 0;
   /** Reads seen since the last setImmediate ran: how far into the turn we are. */
   private readsThisTurn = 0;
+  /** How many reads the previous turn had: a busy broker's turns are long, and then nothing is eager. */
+  private readsLastTurn = 0;
+  /** When that turn ended (performance.now() ms): a broker that has been idle since is not busy. */
+  private lastTurnAt = 0;
 
   constructor(
     private readonly beforeFlush: () => void,
@@ -64,6 +73,7 @@ export class WriteBatcher {
    */
   afterInput(): void {
     const reads = ++this.readsThisTurn;
+    if (reads === 1 && this.readsLastTurn > this.eagerReads && performance.now() - this.lastTurnAt > IDLE_MS) this.readsLastTurn = 0;
     if (this.pending.length === 0) {
       // The count must restart with the next turn even when this one sends nothing.
       if (reads === 1 && !this.immediatePending) {
@@ -72,7 +82,8 @@ export class WriteBatcher {
       }
       return;
     }
-    if (this.retryTimer === null && (reads <= this.eagerReads || performance.now() - this.since >= this.maxDelayMs)) this.run();
+    const eager = reads <= this.eagerReads && this.readsLastTurn <= this.eagerReads;
+    if (this.retryTimer === null && (eager || performance.now() - this.since >= this.maxDelayMs)) this.run();
   }
 
   /**
@@ -90,7 +101,9 @@ export class WriteBatcher {
 
   private readonly onImmediate = (): void => {
     this.immediatePending = false;
+    this.readsLastTurn = this.readsThisTurn;
     this.readsThisTurn = 0;
+    this.lastTurnAt = performance.now();
     if (this.retryTimer === null) this.run();
   };
 

@@ -326,7 +326,7 @@ describe('memory of waiting messages', () => {
 });
 
 describe('memory of waiting messages (online)', () => {
-  it('a client that stops taking messages keeps what joins its queue later in bytes of its own', async () => {
+  it('a client that stops taking messages keeps what joins its queue later, and what it has in flight, in bytes of its own', async () => {
     // The first message stays in flight, the rest queue.
     const sub = await RawClient.slowSubscriber(tb.port, 'stuck-sub', 'stuck/q');
     const pub = await RawClient.connect(tb.port);
@@ -337,12 +337,21 @@ describe('memory of waiting messages (online)', () => {
     };
     await publish('m1', 1);
     await publish('m2', 2);
+    // The session's state is private: read it the way the debugger would.
+    const session = instance().sessions.get('stuck-sub') as unknown as {
+      queue: Iterable<{ message: { payload: Buffer } }>;
+      inflight: { inOrder(): { message: { payload: Buffer } }[] };
+    };
+    const inflightPayload = () => session.inflight.inOrder()[0].message.payload;
+    assert.equal(inflightPayload().toString(), 'm1');
+    assert.notEqual(inflightPayload().buffer.byteLength, inflightPayload().byteLength, 'in flight for a moment: a view of the read');
     await new Promise((r) => setTimeout(r, 1100)); // the queue's oldest entry has now waited over a second
     await publish('m3', 3);
-    const queue = (instance().sessions.get('stuck-sub') as unknown as { queue: Iterable<{ message: { payload: Buffer } }> }).queue;
-    const queued = [...queue].map((e) => e.message.payload);
+    const queued = [...session.queue].map((e) => e.message.payload);
     assert.deepEqual(queued.map((p) => p.toString()), ['m2', 'm3']);
     assert.equal(queued[1].buffer.byteLength, queued[1].byteLength, 'm3 no longer shares a read buffer');
+    assert.equal(inflightPayload().toString(), 'm1');
+    assert.equal(inflightPayload().buffer.byteLength, inflightPayload().byteLength, 'nor does m1, in flight all along');
 
     const got: string[] = [];
     for (let i = 0; i < 3; i++) {

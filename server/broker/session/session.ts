@@ -53,6 +53,8 @@ export class Session implements Timed, BacklogOwner {
   private inflight: InflightTable<Outgoing> | null = null;
   /** Deliveries waiting for the window or a congested socket. */
   private queue: RingQueue<Outgoing> | null = null;
+  /** The queue found the client stuck and what was in flight then keeps bytes of its own (enqueue). */
+  private inflightCompacted = false;
   /** Inbound QoS 2 packet IDs between PUBREC and PUBREL. */
   private incomingQos2: Set<number> | null = null;
   private nextPacketId = 1;
@@ -357,11 +359,17 @@ export class Session implements Timed, BacklogOwner {
     // usually moves within milliseconds, and a copy per queued delivery would cost more than
     // the read buffer it briefly keeps alive. But once the oldest entry has waited longer than
     // STUCK_QUEUE_MS the client is not keeping up: what joins its queue from then on keeps
-    // only its own bytes too, so a stuck client holds on to at most that long a stretch of
-    // the broker's read buffers (64 KB slices shared with other clients' packets).
+    // only its own bytes too, and so, once, does what it has in flight (up to its window), so
+    // a stuck client holds on to at most that long a stretch of the broker's read buffers
+    // (64 KB slices shared with other clients' packets).
     const queue = (this.queue ??= new RingQueue());
     const head = queue.peek();
-    if (this.link === null || (head !== undefined && Date.now() - head.message.createdAt > STUCK_QUEUE_MS)) keepPayload(entry.message);
+    const stuck = head !== undefined && Date.now() - head.message.createdAt > STUCK_QUEUE_MS;
+    if (this.link === null || stuck) keepPayload(entry.message);
+    if (stuck && !this.inflightCompacted) {
+      this.inflightCompacted = true;
+      if (this.inflight) for (const e of this.inflight.inOrder()) keepPayload(e.message);
+    }
     queue.push(entry);
   }
 
@@ -410,7 +418,10 @@ export class Session implements Timed, BacklogOwner {
       else this.send(head, link, true);
       if (this.link !== link) return; // the write closed the connection
     }
-    if (this.queue === queue && queue.length === 0) this.queue = null;
+    if (this.queue === queue && queue.length === 0) {
+      this.queue = null;
+      this.inflightCompacted = false; // moving again
+    }
   }
 
   /** PUBACK (QoS 1) or PUBCOMP (QoS 2): the delivery is done. */
