@@ -25,6 +25,8 @@ export function render(
   machine: { cpus: number; cpuModel: string; memoryGB: number; kernel: string; node: string; brokers: Record<string, { version: string }> },
   opts: Options,
   noisy: string[],
+  /** Runs that failed the first time (each was run once more at the end of its phase). */
+  failedOnce: string[] = [],
 ): { text: string; targets: Target[] } {
   const others = names.filter((n) => n !== 'ours');
   const out: string[] = [];
@@ -198,6 +200,9 @@ export function render(
       ? [`Runs during which other processes on the machine used more than ${QUIET_PCT}% of a core (less reliable):`, ...noisy.map((n) => `- ${n}`), ''].join('\n')
       : `No run was disturbed by other processes (each used less than ${QUIET_PCT}% of a core besides the benchmark's own).\n`,
   );
+  if (failedOnce.length) {
+    out.push(['Runs that failed the first time and were run once more at the end of their phase (a table cell is empty if the second try failed too):', ...failedOnce.map((f) => `- ${f}`), ''].join('\n'));
+  }
 
   if (targets.length) {
     out.push('### Targets (issue 3)', '');
