@@ -1,6 +1,7 @@
 /**
  * client-guard.ts: a RocketMQ client that has shut down opens no new connection, even when a
- * call of its own (a receive or acknowledgement still on its way) comes after the shutdown.
+ * call of its own (a receive or acknowledgement still on its way) comes after the shutdown;
+ * and a client shut down while its proxy cannot be reached still lets go of everything.
  * The "proxy" is a plain TCP server that counts the connections it gets: connecting is all
  * this is about, no RocketMQ is needed.
  */
@@ -56,4 +57,18 @@ test('a call after the client has shut down fails at once and opens no connectio
   assert.match(result, /already shut down/);
   await new Promise((resolve) => setTimeout(resolve, 200));
   assert.equal(connections, before, 'no connection from a client that has shut down');
+});
+
+test('a client shut down while its proxy cannot be reached still closes its connections and timers', async () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const baseline = timers();
+  const producer = createProducer(cluster);
+  assert.ok(timers() > baseline, 'a new client arms its timers');
+  // As if it had learnt a route before the proxy went away: shutdown() then tells that endpoint
+  // it is going, and the fake proxy (no gRPC) makes that notice fail.
+  const client = producer as unknown as { endpoints: unknown; getTotalRouteEndpoints(): unknown[] };
+  client.getTotalRouteEndpoints = () => [client.endpoints];
+  await producer.shutdown();
+  assert.equal(timers(), baseline, 'no timer of the client keeps the process alive');
+  assert.match(await heartbeat(producer), /already shut down/, 'its RPC manager is closed');
 });

@@ -20,6 +20,12 @@ import { BaseClient, RpcClientManager } from 'rocketmq-client-nodejs';
  *   ever closes that one: a leaked connection per stopped rule, whose call waits for the
  *   channel's configuration holding a ref'd grpc-js interval. So a closed manager refuses
  *   further calls.
+ * - shutdown() first tells the proxy the client is going (notifyClientTermination) and only
+ *   then releases the telemetry streams and closes the RPC manager. When the proxy cannot be
+ *   reached (RocketMQ restarting), that notice fails, shutdown() rejects half-way, and the
+ *   manager's connections and its ref'd 60-second idle-check interval stay for the life of
+ *   the process (which then never exits by itself). So the notice is best-effort: its failure
+ *   is ignored, as the proxy notices a vanished client anyway.
  *
  * Installed once, when this module is loaded: every module creating clients imports it.
  */
@@ -79,11 +85,13 @@ function guardClosedRpcManagers(): void {
   for (const name of Object.getOwnPropertyNames(proto)) {
     if (name === 'constructor' || name === 'close' || name === 'telemetry') continue;
     // Methods only: reading an accessor on the prototype itself could throw.
-    const method = Object.getOwnPropertyDescriptor(proto, name)?.value as unknown;
+    const method = Object.getOwnPropertyDescriptor(proto, name)?.value as (...args: unknown[]) => Promise<unknown>;
     if (typeof method !== 'function') continue;
+    const bestEffort = name === 'notifyClientTermination';
     proto[name] = function (this: Record<symbol, boolean>, ...args: unknown[]) {
-      if (this[CLOSED]) return Promise.reject(new Error(`RocketMQ client already shut down (${name})`));
-      return method.apply(this, args);
+      if (this[CLOSED]) return bestEffort ? Promise.resolve() : Promise.reject(new Error(`RocketMQ client already shut down (${name})`));
+      const call = method.apply(this, args);
+      return bestEffort ? Promise.resolve(call).catch(() => undefined) : call;
     };
   }
 }
