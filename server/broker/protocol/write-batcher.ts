@@ -96,7 +96,11 @@ export class WriteBatcher {
   flushOwn(target: Flushable): void {
     if (!target.flushQueued || this.retryTimer !== null || this.uncommitted()) return;
     target.flushQueued = false; // it stays in `pending`, where run() now skips it
-    target.flush();
+    try {
+      target.flush();
+    } catch (err) {
+      console.error('broker: flush failed', err); // as in run(): this connection's problem only
+    }
   }
 
   private readonly onImmediate = (): void => {
