@@ -12,6 +12,15 @@ after(() => tb.close());
 
 const instance = () => tb.broker.instance('default')!;
 
+/** A raw 3.1.1 client with a persistent session, subscribed to `topic` (SUBACK received). */
+async function persistentSubscriber(clientId: string, topic: string, qos: 1 | 2 = 1): Promise<RawClient> {
+  const sub = await RawClient.connect(tb.port);
+  await sub.handshake({ clientId, clean: false });
+  sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos }] });
+  await sub.next('suback');
+  return sub;
+}
+
 describe('clean and persistent sessions (3.1.1)', () => {
   it('keeps QoS 1/2 messages for an offline persistent client, not QoS 0', async () => {
     const sub = await connectClient(tb.port, { clientId: 'per-1', clean: false });
@@ -94,10 +103,7 @@ describe('takeover', () => {
   });
 
   it('hands a persistent session with its subscriptions to the new connection', async () => {
-    const first = await RawClient.connect(tb.port);
-    await first.handshake({ clientId: 'dup-p', clean: false });
-    first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'dup/p', qos: 1 }] });
-    await first.next('suback');
+    const first = await persistentSubscriber('dup-p', 'dup/p');
     const second = await RawClient.connect(tb.port);
     const ack = (await second.handshake({ clientId: 'dup-p', clean: false })) as IConnackPacket;
     assert.equal(ack.sessionPresent, true);
@@ -113,10 +119,7 @@ describe('takeover', () => {
 
 describe('redelivery and exactly-once', () => {
   it('resends an unacknowledged QoS 1 message with DUP and the same packet ID after reconnect', async () => {
-    const sub = await RawClient.connect(tb.port);
-    await sub.handshake({ clientId: 'redo-1', clean: false });
-    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'redo/1', qos: 1 }] });
-    await sub.next('suback');
+    const sub = await persistentSubscriber('redo-1', 'redo/1');
     const pub = await connectClient(tb.port, { clientId: 'redo-1-pub' });
     await pub.publishAsync('redo/1', 'm', { qos: 1 });
     const first = (await sub.next('publish')) as IPublishPacket;
@@ -144,10 +147,7 @@ describe('redelivery and exactly-once', () => {
   });
 
   it('keeps many unacknowledged messages under packet IDs of their own and resends those left, in order, after reconnect', async () => {
-    const sub = await RawClient.connect(tb.port);
-    await sub.handshake({ clientId: 'redo-many', clean: false });
-    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'redo/many', qos: 1 }] });
-    await sub.next('suback');
+    const sub = await persistentSubscriber('redo-many', 'redo/many');
     const pub = await connectClient(tb.port, { clientId: 'redo-many-pub' });
     const receive = async (from: number, to: number): Promise<Map<string, number>> => {
       for (let i = from; i < to; i++) await pub.publishAsync('redo/many', `m${i}`, { qos: 1 });
@@ -187,10 +187,7 @@ describe('redelivery and exactly-once', () => {
   });
 
   it('outgoing QoS 2: resends PUBLISH (DUP) before PUBREC, only PUBREL after it', async () => {
-    const sub = await RawClient.connect(tb.port);
-    await sub.handshake({ clientId: 'redo-2', clean: false });
-    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'redo/2', qos: 2 }] });
-    await sub.next('suback');
+    const sub = await persistentSubscriber('redo-2', 'redo/2', 2);
     const pub = await connectClient(tb.port, { clientId: 'redo-2-pub' });
     await pub.publishAsync('redo/2', 'once', { qos: 2 });
     const p1 = (await sub.next('publish')) as IPublishPacket;
