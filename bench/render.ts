@@ -1,5 +1,5 @@
 /** The report: one table per scenario with every broker's figure and ours/theirs ratios, and the targets of issue 3. */
-import type { BrokerName } from './lib/brokers';
+import { LATENCY_ONLY, type BrokerName } from './lib/brokers';
 import { num, ratio, ratioValue, table } from './lib/report';
 import type { Options } from './options';
 import { BACKLOG, QUIET_PCT, type BacklogResult, type IdleResult, type Measured, type PerBroker, type ThroughputCase } from './scenarios';
@@ -38,13 +38,13 @@ export function render(
     '',
   );
   const headers = (metric: string) => ['scenario', ...names.map((n) => `${n} ${metric}`), ...others.map((o) => `ours/${o}`)];
-  const row = (label: string, per: PerBroker<unknown>, get: (v: never) => number, digits = 3) => {
-    const vals = names.map((n) => {
+  const row = (label: string, per: PerBroker<unknown>, get: (v: never) => number, digits = 3, cols = names) => {
+    const vals = cols.map((n) => {
       const v = ok(per[n]);
       return v === null ? null : get(v as never);
     });
-    const ours = vals[names.indexOf('ours')];
-    return [label, ...vals.map((v) => num(v, digits)), ...others.map((o) => ratio(ours, vals[names.indexOf(o)]))];
+    const ours = vals[cols.indexOf('ours')];
+    return [label, ...vals.map((v) => num(v, digits)), ...cols.filter((n) => n !== 'ours').map((o) => ratio(ours, vals[cols.indexOf(o)]))];
   };
 
   if (results.idle) {
@@ -146,22 +146,30 @@ export function render(
 
   if (results.latency) {
     const l = results.latency;
+    // The Node floor, when it ran, is a column of this table only.
+    const cols = [...names, ...LATENCY_ONLY.filter((n) => l.some((r) => r.results[n] !== undefined))];
     out.push(
       table(
         `Latency at a fixed rate: ${opts.quick ? 100 : 500} pairs, QoS 1, 64 B (lower is better)`,
-        ['rate · metric', ...names, ...others.map((o) => `ours/${o}`)],
+        ['rate · metric', ...cols, ...cols.filter((n) => n !== 'ours').map((o) => `ours/${o}`)],
         l.flatMap((r) => {
           const rate = `${r.rate.toLocaleString('en-US')} msg/s`;
           return [
-            row(`${rate} · p50 ms`, r.results, (m: Measured) => m.latencyP50Ms),
-            row(`${rate} · p99 ms`, r.results, (m: Measured) => m.latencyP99Ms),
-            row(`${rate} · p99.9 ms`, r.results, (m: Measured) => m.latencyP999Ms),
-            row(`${rate} · median of 1-s p99s, ms`, r.results, (m: Measured) => m.latencyP99MedianOfWindowsMs),
-            row(`${rate} · broker CPU µs/msg`, r.results, (m: Measured) => m.brokerCpuUsPerMsg),
+            row(`${rate} · p50 ms`, r.results, (m: Measured) => m.latencyP50Ms, 3, cols),
+            row(`${rate} · p99 ms`, r.results, (m: Measured) => m.latencyP99Ms, 3, cols),
+            row(`${rate} · p99.9 ms`, r.results, (m: Measured) => m.latencyP999Ms, 3, cols),
+            row(`${rate} · median of 1-s p99s, ms`, r.results, (m: Measured) => m.latencyP99MedianOfWindowsMs, 3, cols),
+            row(`${rate} · broker CPU µs/msg`, r.results, (m: Measured) => m.brokerCpuUsPerMsg, 3, cols),
           ];
         }),
       ),
     );
+    if (cols.includes('node-floor')) {
+      out.push(
+        'node-floor is not a broker: a Node process that only forwards these messages (bench/brokers/node-floor.ts), for what the Node runtime itself costs here.',
+        '',
+      );
+    }
     if (others.includes('mosquitto')) {
       const rs = l.map((r) => ({ rate: r.rate, v: ratioValue(ok(r.results.ours)?.latencyP99Ms, ok(r.results.mosquitto)?.latencyP99Ms) })).filter((x) => x.v !== null);
       if (rs.length) {

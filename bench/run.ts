@@ -15,7 +15,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ALL_BROKER_NAMES, ensureMosquitto, procFdLimit, startAedes, startMosquitto, startOurs, type BrokerName, type RunningBroker } from './lib/brokers';
+import {
+  ALL_BROKER_NAMES,
+  ensureMosquitto,
+  LATENCY_ONLY,
+  procFdLimit,
+  startAedes,
+  startMosquitto,
+  startNodeFloor,
+  startOurs,
+  type BrokerName,
+  type RunningBroker,
+} from './lib/brokers';
 import { LoadGenerators } from './lib/loadgens';
 import { num } from './lib/report';
 import { log, sleep } from './lib/util';
@@ -64,17 +75,20 @@ async function main(): Promise<void> {
 
   /** Fresh broker processes (and data directories) for each phase: no phase inherits another's state. */
   let generation = 0;
-  const startBrokers = async () => {
+  /** Version and setup of every broker started, for the report. */
+  const versions: Record<string, { version: string; setup: string }> = {};
+  const startBrokers = async (phase: Phase) => {
     const dir = path.join(tmp, `phase-${++generation}`);
     fs.mkdirSync(dir);
     for (const name of opts.brokers) {
-      if (skipped[name]) continue;
+      if (skipped[name] || (LATENCY_ONLY.includes(name) && phase !== 'latency')) continue;
       try {
         if (name === 'ours') {
           brokers.ours = await startOurs(dir, { telemetry: opts.telemetry === 'on', profileDir: opts.profileDir });
           if (opts.telemetry === 'both') brokers['ours-telemetry'] = await startOurs(dir, { telemetry: true, name: 'ours-telemetry', profileDir: opts.profileDir });
         }
         else if (name === 'aedes') brokers.aedes = await startAedes();
+        else if (name === 'node-floor') brokers['node-floor'] = await startNodeFloor();
         else {
           if (mosquittoBin === undefined) mosquittoBin = ensureMosquitto(log);
           if (mosquittoBin) brokers.mosquitto = await startMosquitto(mosquittoBin, dir);
@@ -85,12 +99,15 @@ async function main(): Promise<void> {
         log(`${name}: ${skipped[name]}: skipping its column`);
       }
     }
+    for (const b of Object.values(brokers)) versions[b.name] = { version: b.version, setup: b.setup };
     await sleep(500);
   };
 
   try {
-    await startBrokers();
-    const names = ALL_BROKER_NAMES.filter((n) => brokers[n]);
+    const phases = PHASES.filter((p) => opts.phases.includes(p));
+    await startBrokers(phases[0]);
+    // The report's columns (the latency phase adds LATENCY_ONLY ones of its own).
+    const names = ALL_BROKER_NAMES.filter((n) => brokers[n] && !LATENCY_ONLY.includes(n));
     if (names.length === 0) throw new Error('no broker started');
     lg = new LoadGenerators(opts.workers);
     await sleep(500);
@@ -101,7 +118,7 @@ async function main(): Promise<void> {
       memoryGB: Math.round(os.totalmem() / 2 ** 30),
       kernel: `${os.type()} ${os.release()}`,
       node: process.version,
-      brokers: Object.fromEntries(names.map((n) => [n, { version: brokers[n]!.version, setup: brokers[n]!.setup }])),
+      brokers: versions,
     };
     log(`machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGB} GB, ${machine.kernel}, node ${machine.node}`);
     for (const n of names) log(`  ${n}: ${brokers[n]!.version} — ${brokers[n]!.setup}`);
@@ -119,8 +136,8 @@ async function main(): Promise<void> {
     /** Broker RSS at the end of each phase (a broker that keeps growing shows here). */
     const rssAfterPhase: Partial<Record<Phase, Partial<Record<BrokerName, number>>>> = {};
     let phaseIndex = 0;
-    const beginPhase = async () => {
-      if (phaseIndex++ > 0) await startBrokers();
+    const beginPhase = async (phase: Phase) => {
+      if (phaseIndex++ > 0) await startBrokers(phase);
     };
     const endPhase = async (phase: Phase) => {
       rssAfterPhase[phase] = Object.fromEntries(Object.values(brokers).map((b) => [b.name, b.rssBytes()]));
@@ -140,9 +157,15 @@ async function main(): Promise<void> {
     const failedOnce: string[] = [];
     const otherOf = (r: unknown) => (r as { otherCpuPct?: number }).otherCpuPct ?? 0;
 
-    const forEachBroker = async <T>(label: string, fn: (b: RunningBroker) => Promise<T>, show: (r: T) => string): Promise<PerBroker<T>> => {
+    const forEachBroker = async <T>(
+      label: string,
+      fn: (b: RunningBroker) => Promise<T>,
+      show: (r: T) => string,
+      extra: BrokerName[] = [],
+    ): Promise<PerBroker<T>> => {
       const out: PerBroker<T> = {};
-      const order = names.map((_, i) => names[(i + rotation) % names.length]);
+      const cols = [...names, ...extra];
+      const order = cols.map((_, i) => cols[(i + rotation) % cols.length]);
       rotation++;
       for (const n of order) {
         const b = brokers[n];
@@ -211,9 +234,8 @@ async function main(): Promise<void> {
       for (const d of pending) noisy.push(`${d.label}: ${num(d.other)}%`);
     };
 
-    for (const phase of PHASES) {
-      if (!opts.phases.includes(phase)) continue;
-      await beginPhase();
+    for (const phase of phases) {
+      await beginPhase(phase);
       const t0 = Date.now();
       if (phase === 'idle') {
         const running = Object.values(brokers);
@@ -252,6 +274,7 @@ async function main(): Promise<void> {
             (m) =>
               `p50 ${num(m.latencyP50Ms)} ms, p99 ${num(m.latencyP99Ms)} ms, p99.9 ${num(m.latencyP999Ms)} ms, median 1-s p99 ${num(m.latencyP99MedianOfWindowsMs)} ms ` +
               `(${m.latencyWindows} windows; ${num(m.deliveredPerSec)} msg/s delivered, ${num(m.brokerCpuUsPerMsg)} µs CPU/msg, other ${num(m.otherCpuPct)}%)`,
+            LATENCY_ONLY.filter((n) => opts.brokers.includes(n)),
           );
           results.latency.push({ rate, results: r });
         }

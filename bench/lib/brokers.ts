@@ -12,11 +12,16 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BROKER_EXEC_ARGV } from '../../server/broker/process-tuning';
 
-export type BrokerName = 'ours' | 'ours-telemetry' | 'mosquitto' | 'aedes';
-/** The brokers `--brokers` chooses from. */
-export const BROKER_NAMES: readonly BrokerName[] = ['ours', 'mosquitto', 'aedes'];
+export type BrokerName = 'ours' | 'ours-telemetry' | 'mosquitto' | 'aedes' | 'node-floor';
+/**
+ * The brokers `--brokers` chooses from. `node-floor` (brokers/node-floor.ts) is a reference for
+ * the fixed-rate latency phase only, not a broker.
+ */
+export const BROKER_NAMES: readonly BrokerName[] = ['ours', 'mosquitto', 'aedes', 'node-floor'];
 /** Every column a report can have: with `--telemetry=both`, ours runs twice (telemetry off, then on). */
-export const ALL_BROKER_NAMES: readonly BrokerName[] = ['ours', 'ours-telemetry', 'mosquitto', 'aedes'];
+export const ALL_BROKER_NAMES: readonly BrokerName[] = ['ours', 'ours-telemetry', 'mosquitto', 'aedes', 'node-floor'];
+/** Brokers that take part in the latency phase only. */
+export const LATENCY_ONLY: readonly BrokerName[] = ['node-floor'];
 
 export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ROOT = path.resolve(BENCH_DIR, '..');
@@ -198,6 +203,13 @@ export async function startOurs(
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const setup = `SQLite persistence (WAL, synchronous=NORMAL), default settings, telemetry ${telemetry ? 'on (telemetry.db)' : 'off'}`;
   return running(name, `magpie ${pkg.version} (${gitDescribe()})`, setup, child, port);
+}
+
+/** The Node floor (brokers/node-floor.ts), with our broker's Node options. */
+export async function startNodeFloor(): Promise<RunningBroker> {
+  const child = spawnWithFdLimit(process.execPath, [...BROKER_EXEC_ARGV, path.join(BENCH_DIR, 'brokers', 'node-floor.ts'), '-', '0'], ['ignore', 'pipe', 'inherit']);
+  const port = await waitForReadyLine(child);
+  return running('node-floor', `node-floor (Node ${process.version})`, 'exact topics, no session or store, each packet answered as read', child, port);
 }
 
 export async function startAedes(): Promise<RunningBroker> {
