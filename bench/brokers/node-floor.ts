@@ -10,6 +10,7 @@
  * Prints {"ready":true,"port":N} once listening.
  */
 import net from 'node:net';
+import { Framer, remainingLengthSize } from '../lib/mqtt-raw';
 
 const CONNECT = 1;
 const PUBLISH = 3;
@@ -80,34 +81,11 @@ function onPacket(socket: net.Socket, type: number, flags: number, buf: Buffer, 
 }
 
 const server = net.createServer({ noDelay: true }, (socket) => {
-  let rest: Buffer | null = null;
-  socket.on('data', (chunk: Buffer) => {
-    const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
-    rest = null;
-    let p = 0;
-    while (p < buf.length) {
-      // Fixed header: type and flags, then the remaining length in 1–4 bytes.
-      let length = 0;
-      let multiplier = 1;
-      let q = p + 1;
-      let complete = false;
-      while (q < buf.length && q < p + 5) {
-        const b = buf[q++];
-        length += (b & 0x7f) * multiplier;
-        multiplier *= 128;
-        if ((b & 0x80) === 0) {
-          complete = true;
-          break;
-        }
-      }
-      if (!complete || q + length > buf.length) {
-        rest = buf.subarray(p);
-        break;
-      }
-      onPacket(socket, buf[p] >> 4, buf[p] & 0x0f, buf, q, q + length, p);
-      p = q + length;
-    }
+  const framer = new Framer((type, flags, buf, start, end) => {
+    // The fixed header before `start`: one byte, then the remaining length (as the load generator wrote it, in the fewest bytes).
+    onPacket(socket, type, flags, buf, start, end, start - 1 - remainingLengthSize(end - start));
   });
+  socket.on('data', (chunk: Buffer) => framer.push(chunk));
   socket.on('error', () => socket.destroy());
   socket.on('close', () => {
     for (const list of subscribers.values()) {
