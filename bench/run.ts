@@ -1,11 +1,11 @@
 /**
- * `npm run bench`: our broker side by side with Mosquitto and Aedes, in one run on this
- * machine. Each broker runs in its own process (fresh ones for every phase); the load comes
- * from separate load-generator processes (loadgen.ts) over raw MQTT 3.1.1 sockets on
- * 127.0.0.1. Prints one table per scenario and writes bench/results/latest.json. See
+ * `npm run bench`: our broker side by side with Mosquitto and Aedes (and, for latency, a Node
+ * floor), in one run on this machine. Each broker runs in its own process (fresh ones for
+ * every phase); the load comes from separate load-generator processes (loadgen.ts) over raw
+ * MQTT 3.1.1 sockets on 127.0.0.1. Prints one table per scenario and writes bench/results/latest.json. See
  * bench/README.md for what is measured and how to read it.
  *
- *   node --import tsx bench/run.ts [--brokers=ours,mosquitto,aedes] [--only=idle,throughput,latency,persistent]
+ *   node --import tsx bench/run.ts [--brokers=ours,mosquitto,aedes,node-floor] [--only=idle,throughput,latency,persistent]
  *     [--workers=2] [--warmup=1] [--duration=2] [--latency-duration=6] [--window=4000] [--idle=N]
  *     [--filter=text] [--retry-budget=120] [--quick] [--out=file] [--telemetry=off|on|both] [--profile=dir]
  *
