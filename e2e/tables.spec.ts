@@ -1,9 +1,9 @@
 /**
- * Tables at size (500 parent topics: search, sort, paging), settings, and deleting an
+ * Tables at size (500 parent topics: search, sort, paging), the settings forms, and deleting an
  * instance, which needs its name typed in and takes its topics and groups with it.
  */
 import { expect, test } from '@playwright/test';
-import { inlineError, loginAsAdmin, magpie, snap, trpcMutations } from './support';
+import { ADMIN_PASSWORD, inlineError, loginAsAdmin, magpie, snap, trpcMutations } from './support';
 
 test('500 parent topics: the table searches, sorts and pages', async ({ page }) => {
   await loginAsAdmin(page);
@@ -60,6 +60,56 @@ test('the endpoint host name is set in Settings and used in endpoint URLs', asyn
   const instance = JSON.parse(magpie('instance', 'create', '--name', 'hosted', '--json')) as { id: string; tcpPort: number };
   await page.goto(`/instances/${instance.id}?tab=endpoints`);
   await expect(page.getByTestId('endpoint-tcp')).toContainText(`mqtt://broker.example.com:${instance.tcpPort}`);
+});
+
+test('Settings: trace retention and the admin password, each refused inline when wrong and kept when right', async ({ page, browser }) => {
+  await loginAsAdmin(page);
+  await page.goto('/settings');
+  const days = page.getByLabel('Keep for (days)');
+  await days.fill('0');
+  await page.getByRole('button', { name: 'Save' }).nth(1).click();
+  await expect(inlineError(page, 'Enter a whole number of days from 1 to 365.')).toBeVisible();
+  await days.fill('7');
+  await expect(inlineError(page, 'Enter a whole number of days from 1 to 365.')).toHaveCount(0); // typing clears it
+  await page.getByRole('button', { name: 'Save' }).nth(1).click();
+  await expect(page.getByText('Traces and statistics are now kept for 7 days.')).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel('Keep for (days)')).toHaveValue('7');
+
+  const current = page.getByLabel('Current password');
+  const next = page.getByLabel('New password');
+  const confirm = page.getByLabel('Confirm password');
+  const change = page.getByRole('button', { name: 'Change password' });
+  await next.fill('another-password');
+  await confirm.fill('another-passw0rd');
+  await change.click();
+  await expect(inlineError(page, 'This field is required.')).toBeVisible();
+  await expect(inlineError(page, 'The two passwords do not match.')).toBeVisible();
+  await current.fill('not-the-password');
+  await confirm.fill('another-password');
+  await change.click();
+  await expect(page.getByRole('alert').filter({ hasText: 'The current password is wrong.' }).first()).toBeVisible();
+  await current.fill(ADMIN_PASSWORD);
+  await change.click();
+  await expect(page.getByText('Password changed. Other sessions were logged out.')).toBeVisible();
+  await expect(current).toHaveValue('');
+
+  // The new password logs in elsewhere; then the old one is put back for the other tests.
+  const logsIn = async (password: string) => {
+    const other = await browser.newPage();
+    await other.goto('/login');
+    await other.getByLabel('Password', { exact: true }).fill(password);
+    await other.getByRole('button', { name: 'Log in' }).click();
+    await other.waitForURL(/\/instances/);
+    await other.close();
+  };
+  await logsIn('another-password');
+  await current.fill('another-password');
+  await next.fill(ADMIN_PASSWORD);
+  await confirm.fill(ADMIN_PASSWORD);
+  await change.click();
+  await expect(current).toHaveValue(''); // cleared on success
+  await logsIn(ADMIN_PASSWORD);
 });
 
 test('deleting an instance needs its name typed in and removes its topics and groups', async ({ page }) => {

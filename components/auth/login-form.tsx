@@ -6,7 +6,7 @@ import { toast } from 'sonner';
 import { validate, useFormErrors } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
 import { Button } from '@/components/ui/button';
-import { FormAlert, FormField, Input } from '@/components/ui/form-field';
+import { FormAlert, InputField } from '@/components/ui/form-field';
 import { loginSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
 import { AuthFrame } from './auth-frame';
@@ -42,35 +42,19 @@ export function LoginForm({ next }: { next: string }) {
   return (
     <AuthFrame title={t('auth.login.title')} subtitle={t('auth.login.subtitle')}>
       <form id={form.formId} noValidate onSubmit={onSubmit} className="space-y-4">
-        <FormField id="login-username" label={t('auth.username')} error={form.message('username')}>
-          {(p) => (
-            <Input
-              {...p}
-              autoComplete="username"
-              value={username}
-              onChange={(e) => {
-                setUsername(e.target.value);
-                form.clear('username');
-              }}
-            />
-          )}
-        </FormField>
-        <FormField id="login-password" label={t('auth.password')} error={form.message('password')}>
-          {(p) => (
-            <Input
-              {...p}
-              type="password"
-              autoComplete="current-password"
-              // The username is prefilled: start in the password field.
-              autoFocus
-              value={password}
-              onChange={(e) => {
-                setPassword(e.target.value);
-                form.clear('password');
-              }}
-            />
-          )}
-        </FormField>
+        <InputField form={form} field="username" id="login-username" label={t('auth.username')} autoComplete="username" value={username} onValue={setUsername} />
+        <InputField
+          form={form}
+          field="password"
+          id="login-password"
+          label={t('auth.password')}
+          type="password"
+          autoComplete="current-password"
+          // The username is prefilled: start in the password field.
+          autoFocus
+          value={password}
+          onValue={setPassword}
+        />
         {form.formError && <FormAlert>{form.formError}</FormAlert>}
         <Button type="submit" variant="primary" pending={login.isPending} className="w-full">
           {t('auth.login.submit')}

@@ -9,7 +9,7 @@ import { validate, useFormErrors } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
 import { Button } from '@/components/ui/button';
 import { Callout } from '@/components/ui/card';
-import { FormAlert, FormField, Input } from '@/components/ui/form-field';
+import { FormAlert, FormField, Input, InputField } from '@/components/ui/form-field';
 import { PASSWORD_MIN, setupSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
 import { errorInfo } from '@/lib/trpc/errors';
@@ -56,40 +56,28 @@ export function SetupForm() {
         <FormField id="setup-username" label={t('auth.username')}>
           {(p) => <Input {...p} value="admin" readOnly disabled autoComplete="username" />}
         </FormField>
-        <FormField
+        <InputField
+          form={form}
+          field="password"
           id="setup-password"
           label={t('auth.password')}
           hint={t('auth.passwordHint', { min: PASSWORD_MIN })}
-          error={form.message('password')}
-        >
-          {(p) => (
-            <Input
-              {...p}
-              type="password"
-              autoComplete="new-password"
-              autoFocus
-              value={password}
-              onChange={(e) => {
-                setPassword(e.target.value);
-                form.clear('password');
-              }}
-            />
-          )}
-        </FormField>
-        <FormField id="setup-confirm" label={t('auth.confirmPassword')} error={form.message('confirm')}>
-          {(p) => (
-            <Input
-              {...p}
-              type="password"
-              autoComplete="new-password"
-              value={confirm}
-              onChange={(e) => {
-                setConfirm(e.target.value);
-                form.clear('confirm');
-              }}
-            />
-          )}
-        </FormField>
+          type="password"
+          autoComplete="new-password"
+          autoFocus
+          value={password}
+          onValue={setPassword}
+        />
+        <InputField
+          form={form}
+          field="confirm"
+          id="setup-confirm"
+          label={t('auth.confirmPassword')}
+          type="password"
+          autoComplete="new-password"
+          value={confirm}
+          onValue={setConfirm}
+        />
         {form.formError && (
           <FormAlert>
             {form.formError}{' '}

@@ -9,7 +9,7 @@ import { useState, type ReactNode } from 'react';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { Cell } from '@/components/ui/plain-table';
-import { ErrorState, LoadingState } from '@/components/ui/states';
+import { LoadingState, QueryView } from '@/components/ui/states';
 import { AUTO_REFRESH_MS, RefreshBar } from './refresh-bar';
 
 /** Auto-refresh on or off, the page's offset, and the query options that follow them. */
@@ -56,13 +56,9 @@ export function LiveResultCard<D>({
       }
       bodyClassName="p-0"
     >
-      {query.isPending ? (
-        <LoadingState variant="table" rows={3} />
-      ) : query.error ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : (
-        children(query.data!)
-      )}
+      <QueryView query={query} loading={<LoadingState variant="table" rows={3} />}>
+        {children}
+      </QueryView>
     </Card>
   );
 }

@@ -6,8 +6,8 @@ import { useFormErrors, validate } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
 import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
-import { FormAlert, FormField, Input } from '@/components/ui/form-field';
-import { ErrorState, LoadingState } from '@/components/ui/states';
+import { FormAlert, InputField } from '@/components/ui/form-field';
+import { LoadingState, QueryView } from '@/components/ui/states';
 import { PASSWORD_MIN, passwordSchema, publicHostSchema, TELEMETRY_RETENTION_DAYS, telemetryRetentionDaysSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
 import { z } from 'zod';
@@ -32,13 +32,9 @@ function PublicHostCard() {
   const settings = useQuery(trpc.settings.get.queryOptions());
   return (
     <Card title={t('settings.host.title')} description={t('settings.host.description')}>
-      {settings.isPending ? (
-        <LoadingState variant="card" rows={2} className="p-0" />
-      ) : settings.error ? (
-        <ErrorState error={settings.error} onRetry={() => settings.refetch()} />
-      ) : (
-        <PublicHostForm initial={settings.data.publicHost} />
-      )}
+      <QueryView query={settings} loading={<LoadingState variant="card" rows={2} className="p-0" />}>
+        {(data) => <PublicHostForm initial={data.publicHost} />}
+      </QueryView>
     </Card>
   );
 }
@@ -74,28 +70,20 @@ function PublicHostForm({ initial }: { initial: string }) {
 
   return (
     <form id={form.formId} noValidate onSubmit={onSubmit} className="space-y-4">
-      <FormField
+      <InputField
+        form={form}
+        field="publicHost"
         id="settings-public-host"
         label={t('settings.host.label')}
         hint={t('settings.host.hint')}
-        error={form.message('publicHost')}
         required
-      >
-        {(p) => (
-          <Input
-            {...p}
-            className="max-w-md font-mono"
-            value={host}
-            autoComplete="off"
-            spellCheck={false}
-            placeholder="mqtt.example.com"
-            onChange={(e) => {
-              setHost(e.target.value);
-              form.clear('publicHost');
-            }}
-          />
-        )}
-      </FormField>
+        className="max-w-md font-mono"
+        value={host}
+        onValue={setHost}
+        autoComplete="off"
+        spellCheck={false}
+        placeholder="mqtt.example.com"
+      />
       {form.formError && <FormAlert>{form.formError}</FormAlert>}
       <Button type="submit" variant="primary" pending={save.isPending}>
         {t('common.save')}
@@ -110,13 +98,9 @@ function RetentionCard() {
   const retention = useQuery(trpc.settings.telemetryRetention.queryOptions());
   return (
     <Card title={t('settings.retention.title')} description={t('settings.retention.description')}>
-      {retention.isPending ? (
-        <LoadingState variant="card" rows={2} className="p-0" />
-      ) : retention.error ? (
-        <ErrorState error={retention.error} onRetry={() => retention.refetch()} />
-      ) : (
-        <RetentionForm initial={retention.data.telemetryRetentionDays} />
-      )}
+      <QueryView query={retention} loading={<LoadingState variant="card" rows={2} className="p-0" />}>
+        {(data) => <RetentionForm initial={data.telemetryRetentionDays} />}
+      </QueryView>
     </Card>
   );
 }
@@ -152,30 +136,22 @@ function RetentionForm({ initial }: { initial: number }) {
 
   return (
     <form id={form.formId} noValidate onSubmit={onSubmit} className="space-y-4">
-      <FormField
+      <InputField
+        form={form}
+        field="telemetryRetentionDays"
         id="settings-telemetry-retention"
         label={t('settings.retention.label')}
         hint={t('settings.retention.hint')}
-        error={form.message('telemetryRetentionDays')}
         required
-      >
-        {(p) => (
-          <Input
-            {...p}
-            className="max-w-32"
-            type="number"
-            inputMode="numeric"
-            min={TELEMETRY_RETENTION_DAYS.min}
-            max={TELEMETRY_RETENTION_DAYS.max}
-            step={1}
-            value={days}
-            onChange={(e) => {
-              setDays(e.target.value);
-              form.clear('telemetryRetentionDays');
-            }}
-          />
-        )}
-      </FormField>
+        className="max-w-32"
+        type="number"
+        inputMode="numeric"
+        min={TELEMETRY_RETENTION_DAYS.min}
+        max={TELEMETRY_RETENTION_DAYS.max}
+        step={1}
+        value={days}
+        onValue={setDays}
+      />
       {form.formError && <FormAlert>{form.formError}</FormAlert>}
       <Button type="submit" variant="primary" pending={save.isPending}>
         {t('common.save')}
@@ -222,21 +198,18 @@ function ChangePasswordCard() {
   }
 
   const field = (id: (typeof PASSWORD_FIELDS)[number], label: string, value: string, set: (v: string) => void, hint?: string) => (
-    <FormField id={`settings-password-${id}`} label={label} hint={hint} error={form.message(id)}>
-      {(p) => (
-        <Input
-          {...p}
-          className="max-w-md"
-          type="password"
-          autoComplete={id === 'current' ? 'current-password' : 'new-password'}
-          value={value}
-          onChange={(e) => {
-            set(e.target.value);
-            form.clear(id);
-          }}
-        />
-      )}
-    </FormField>
+    <InputField
+      form={form}
+      field={id}
+      id={`settings-password-${id}`}
+      label={label}
+      hint={hint}
+      className="max-w-md"
+      type="password"
+      autoComplete={id === 'current' ? 'current-password' : 'new-password'}
+      value={value}
+      onValue={set}
+    />
   );
 
   return (

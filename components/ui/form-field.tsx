@@ -94,6 +94,47 @@ export function FormField({
   );
 }
 
+/**
+ * The common FormField: one input bound to one field of a form (`useFormErrors`), showing that
+ * field's inline error, which typing clears. Other props go to the <input>.
+ */
+export function InputField({
+  form,
+  field,
+  id,
+  label,
+  hint,
+  required,
+  value,
+  onValue,
+  ...input
+}: {
+  form: { message: (field: string) => string | undefined; clear: (field?: string) => void };
+  field: string;
+  id: string;
+  label: ReactNode;
+  hint?: ReactNode;
+  required?: boolean;
+  value: string;
+  onValue: (value: string) => void;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, 'form' | 'id' | 'value' | 'onChange' | 'required'>) {
+  return (
+    <FormField id={id} label={label} hint={hint} error={form.message(field)} required={required}>
+      {(p) => (
+        <Input
+          {...p}
+          {...input}
+          value={value}
+          onChange={(e) => {
+            onValue(e.target.value);
+            form.clear(field);
+          }}
+        />
+      )}
+    </FormField>
+  );
+}
+
 /** An on/off switch: a real checkbox (role="switch") drawn as a toggle. */
 export function Switch({
   className,

@@ -68,6 +68,21 @@ export function EmptyState({
   );
 }
 
+/** What a query (useQuery's result) shows: `loading` while it is pending, its error with a retry, then its data. */
+export function QueryView<T>({
+  query,
+  loading,
+  children,
+}: {
+  query: { isPending: boolean; error: unknown; data: T | undefined; refetch: () => unknown };
+  loading: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
+  if (query.isPending) return loading;
+  if (query.error) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  return children(query.data as T); // neither pending nor failed: the data is there
+}
+
 /** A failed request: what went wrong, in the user's language, and a retry button. */
 export function ErrorState({
   error,
