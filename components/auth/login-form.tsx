@@ -3,7 +3,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
-import { validate, useFormErrors } from '@/components/forms';
+import { useFormErrors } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
 import { Button } from '@/components/ui/button';
 import { FormAlert, InputField } from '@/components/ui/form-field';
@@ -33,10 +33,8 @@ export function LoginForm({ next }: { next: string }) {
 
   function onSubmit(e: FormEvent) {
     e.preventDefault();
-    const result = validate(loginSchema, { username, password });
-    if (!result.ok) return form.setErrors(result.errors);
-    form.clear();
-    login.mutate(result.data);
+    const data = form.check(loginSchema, { username, password });
+    if (data) login.mutate(data);
   }
 
   return (

@@ -5,7 +5,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
-import { validate, useFormErrors } from '@/components/forms';
+import { useFormErrors } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
 import { Button } from '@/components/ui/button';
 import { Callout } from '@/components/ui/card';
@@ -41,10 +41,8 @@ export function SetupForm() {
 
   function onSubmit(e: FormEvent) {
     e.preventDefault();
-    const result = validate(setupSchema, { password, confirm });
-    if (!result.ok) return form.setErrors(result.errors);
-    form.clear();
-    setup.mutate(result.data);
+    const data = form.check(setupSchema, { password, confirm });
+    if (data) setup.mutate(data);
   }
 
   return (

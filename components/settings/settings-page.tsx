@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
-import { useFormErrors, validate } from '@/components/forms';
+import { useFormErrors } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
 import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
@@ -62,10 +62,8 @@ function PublicHostForm({ initial }: { initial: string }) {
 
   function onSubmit(e: FormEvent) {
     e.preventDefault();
-    const result = validate(z.object({ publicHost: publicHostSchema }), { publicHost: host });
-    if (!result.ok) return form.setErrors(result.errors);
-    form.clear();
-    save.mutate(result.data);
+    const data = form.check(z.object({ publicHost: publicHostSchema }), { publicHost: host });
+    if (data) save.mutate(data);
   }
 
   return (
@@ -128,10 +126,8 @@ function RetentionForm({ initial }: { initial: number }) {
   function onSubmit(e: FormEvent) {
     e.preventDefault();
     // An empty field is a mistake, not 0 (which z.coerce would make of it).
-    const result = validate(retentionSchema, { telemetryRetentionDays: days.trim() === '' ? NaN : days });
-    if (!result.ok) return form.setErrors(result.errors);
-    form.clear();
-    save.mutate(result.data);
+    const data = form.check(retentionSchema, { telemetryRetentionDays: days.trim() === '' ? NaN : days });
+    if (data) save.mutate(data);
   }
 
   return (
@@ -191,10 +187,8 @@ function ChangePasswordCard() {
 
   function onSubmit(e: FormEvent) {
     e.preventDefault();
-    const result = validate(changePasswordSchema, { current, next, confirm });
-    if (!result.ok) return form.setErrors(result.errors);
-    form.clear();
-    change.mutate({ current: result.data.current, next: result.data.next });
+    const data = form.check(changePasswordSchema, { current, next, confirm });
+    if (data) change.mutate({ current: data.current, next: data.next });
   }
 
   const field = (id: (typeof PASSWORD_FIELDS)[number], label: string, value: string, set: (v: string) => void, hint?: string) => (
