@@ -3,7 +3,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Footprints, Unplug, UserRoundX } from 'lucide-react';
 import Link from 'next/link';
-import { useState, type ReactNode } from 'react';
+import { useState } from 'react';
 import { toast } from 'sonner';
 import { useFormat } from '@/components/format';
 import { useI18n } from '@/components/i18n';
@@ -17,6 +17,7 @@ import { errorInfo } from '@/lib/trpc/errors';
 import type { ConnectionInfo, SessionInfo, SubscriptionInfo } from '@/server/broker/control/client-lookup';
 import { protocolName, shortDuration, transportName } from './describe';
 import { AUTO_REFRESH_MS, RefreshBar } from './refresh-bar';
+import { DetailItem } from '../ui/detail-item';
 
 export function ClientResult({ instanceId, clientId }: { instanceId: string; clientId: string }) {
   const { t } = useI18n();
@@ -111,17 +112,6 @@ function deviceTraceHref(instanceId: string, clientId: string, now: number): str
   return `/traces/devices?${q}`;
 }
 
-function Item({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
-  return (
-    <div className="min-w-0">
-      <dt className="text-xs text-slate-500">{label}</dt>
-      <dd className="mt-1 break-words text-slate-900" data-testid={testId}>
-        {children}
-      </dd>
-    </div>
-  );
-}
-
 /** A time, and how long before `now` (when the broker answered) it was. */
 function Ago({ ms, now }: { ms: number; now: number }) {
   const { t } = useI18n();
@@ -143,26 +133,26 @@ function ConnectionBlock({ conn, many, now }: { conn: ConnectionInfo; many: bool
         {many && <span className="ml-2 font-normal normal-case">{t('clients.connection.many')}</span>}
       </h3>
       <dl className="grid gap-x-8 gap-y-4 text-sm sm:grid-cols-2 lg:grid-cols-4">
-        <Item label={t('clients.address')} testId="client-address">
+        <DetailItem label={t('clients.address')} testId="client-address">
           <span className="font-mono">{conn.remoteAddress}</span>
-        </Item>
-        <Item label={t('clients.transport')} testId="client-transport">
+        </DetailItem>
+        <DetailItem label={t('clients.transport')} testId="client-transport">
           {transportName(conn.transport)}
-        </Item>
-        <Item label={t('clients.protocol')} testId="client-protocol">
+        </DetailItem>
+        <DetailItem label={t('clients.protocol')} testId="client-protocol">
           {protocolName(conn.protocolVersion)}
-        </Item>
-        <Item label={t('clients.keepAlive')}>
+        </DetailItem>
+        <DetailItem label={t('clients.keepAlive')}>
           {conn.keepAliveSeconds === 0 ? t('clients.keepAlive.none') : t('clients.seconds', { n: conn.keepAliveSeconds })}
-        </Item>
-        <Item label={t('clients.connectedAt')}>{conn.connectedAt ? <Ago ms={conn.connectedAt} now={now} /> : '—'}</Item>
-        <Item label={t('clients.lastActivity')}><Ago ms={conn.lastActivity} now={now} /></Item>
-        <Item label={t('clients.channelId')}>
+        </DetailItem>
+        <DetailItem label={t('clients.connectedAt')}>{conn.connectedAt ? <Ago ms={conn.connectedAt} now={now} /> : '—'}</DetailItem>
+        <DetailItem label={t('clients.lastActivity')}><Ago ms={conn.lastActivity} now={now} /></DetailItem>
+        <DetailItem label={t('clients.channelId')}>
           <span className="font-mono">{conn.channelId}</span>
-        </Item>
-        <Item label={t('clients.username')}>
+        </DetailItem>
+        <DetailItem label={t('clients.username')}>
           <span className="font-mono">{conn.username ?? '—'}</span>
-        </Item>
+        </DetailItem>
       </dl>
     </section>
   );
@@ -175,23 +165,23 @@ function SessionBlock({ session, now }: { session: SessionInfo; now: number }) {
     <section aria-label={t('clients.session')}>
       <h3 className="mb-3 text-xs font-semibold tracking-wide text-slate-500 uppercase">{t('clients.session')}</h3>
       <dl className="grid gap-x-8 gap-y-4 text-sm sm:grid-cols-2 lg:grid-cols-4">
-        <Item label={t('clients.session.kind')} testId="client-session-kind">
+        <DetailItem label={t('clients.session.kind')} testId="client-session-kind">
           {session.persistent ? t('clients.session.persistent') : t('clients.session.clean')}
           {session.cleanSession !== null && <span className="text-slate-500"> (cleanSession={String(session.cleanSession)})</span>}
-        </Item>
-        <Item label={t('clients.session.expiry')}>
+        </DetailItem>
+        <DetailItem label={t('clients.session.expiry')}>
           {!session.persistent ? '—' : session.expirySeconds === null ? t('clients.session.never') : t('clients.seconds', { n: fmt.number(session.expirySeconds) })}
-        </Item>
-        <Item label={t('clients.inflight')} testId="client-inflight">
+        </DetailItem>
+        <DetailItem label={t('clients.inflight')} testId="client-inflight">
           {fmt.number(session.inflight)}
-        </Item>
-        <Item label={t('clients.queued')} testId="client-queued">
+        </DetailItem>
+        <DetailItem label={t('clients.queued')} testId="client-queued">
           {fmt.number(session.queued)}
-        </Item>
-        <Item label={t('clients.dropped')}>{fmt.number(session.dropped)}</Item>
-        {session.disconnectedAt !== null && <Item label={t('clients.disconnectedAt')}><Ago ms={session.disconnectedAt} now={now} /></Item>}
+        </DetailItem>
+        <DetailItem label={t('clients.dropped')}>{fmt.number(session.dropped)}</DetailItem>
+        {session.disconnectedAt !== null && <DetailItem label={t('clients.disconnectedAt')}><Ago ms={session.disconnectedAt} now={now} /></DetailItem>}
         {session.disconnectedAt !== null && (
-          <Item label={t('clients.expiresAt')}>{session.expiresAt === null ? t('clients.session.never') : fmt.dateTime(session.expiresAt)}</Item>
+          <DetailItem label={t('clients.expiresAt')}>{session.expiresAt === null ? t('clients.session.never') : fmt.dateTime(session.expiresAt)}</DetailItem>
         )}
       </dl>
     </section>

@@ -2,7 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Pencil, Trash2, TriangleAlert } from 'lucide-react';
 import { useRouter } from 'next/navigation';
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { useFormat } from '@/components/format';
 import { useFormErrors, validate } from '@/components/forms';
@@ -22,6 +22,7 @@ import { ModeBadge } from './instance-badges';
 import { LimitsCard } from './limits-card';
 import { SpecFields, type SpecValues } from './spec-fields';
 import { StatsCard } from './stats-card';
+import { DetailItem } from '../ui/detail-item';
 
 export function BasicTab({ instance }: { instance: Instance }) {
   const { t } = useI18n();
@@ -46,31 +47,31 @@ export function BasicTab({ instance }: { instance: Instance }) {
           <EditInstanceForm instance={instance} onDone={() => setEditing(false)} />
         ) : (
           <dl className="grid gap-x-8 gap-y-4 text-sm sm:grid-cols-2 lg:grid-cols-3">
-            <Item label={t('instance.id')}>
+            <DetailItem label={t('instance.id')}>
               <span className="flex items-center gap-1">
                 <span className="font-mono">{instance.id}</span>
                 <CopyButton iconOnly value={instance.id} what={t('instance.copyId')} />
               </span>
-            </Item>
-            <Item label={t('field.name')}>{instance.name}</Item>
-            <Item label={t('instances.col.status')}>
+            </DetailItem>
+            <DetailItem label={t('field.name')}>{instance.name}</DetailItem>
+            <DetailItem label={t('instances.col.status')}>
               <StatusBadge instanceId={instance.id} />
-            </Item>
-            <Item label={t('instance.spec.maxConnections')}>{fmt.number(instance.maxConnections)}</Item>
-            <Item label={t('instance.spec.maxTps')}>{fmt.number(instance.maxTps)}</Item>
-            <Item label={t('instance.spec.maxSubscriptions')}>{fmt.number(instance.maxSubscriptions)}</Item>
-            <Item label={t('instance.maxKeepAlive')}>
+            </DetailItem>
+            <DetailItem label={t('instance.spec.maxConnections')}>{fmt.number(instance.maxConnections)}</DetailItem>
+            <DetailItem label={t('instance.spec.maxTps')}>{fmt.number(instance.maxTps)}</DetailItem>
+            <DetailItem label={t('instance.spec.maxSubscriptions')}>{fmt.number(instance.maxSubscriptions)}</DetailItem>
+            <DetailItem label={t('instance.maxKeepAlive')}>
               {instance.maxKeepAlive === 0 ? t('instance.maxKeepAlive.none') : t('instance.maxKeepAlive.value', { n: instance.maxKeepAlive })}
-            </Item>
-            <Item label={t('instances.col.mode')}>
+            </DetailItem>
+            <DetailItem label={t('instances.col.mode')}>
               <span className="flex flex-col items-start gap-1">
                 <ModeBadge openMode={instance.openMode} />
                 <span className="text-xs text-slate-500">
                   {instance.openMode ? t('instance.mode.openExplained') : t('instance.mode.authenticatedEnforced')}
                 </span>
               </span>
-            </Item>
-            <Item label={t('common.created')}>{fmt.dateTime(instance.createdAt)}</Item>
+            </DetailItem>
+            <DetailItem label={t('common.created')}>{fmt.dateTime(instance.createdAt)}</DetailItem>
           </dl>
         )}
       </Card>
@@ -101,15 +102,6 @@ export function BasicTab({ instance }: { instance: Instance }) {
       </Card>
 
       <DeleteInstanceDialog instance={instance} open={deleting} onClose={() => setDeleting(false)} />
-    </div>
-  );
-}
-
-function Item({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="min-w-0">
-      <dt className="text-xs text-slate-500">{label}</dt>
-      <dd className="mt-1 text-slate-900">{children}</dd>
     </div>
   );
 }

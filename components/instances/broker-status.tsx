@@ -9,6 +9,7 @@ import { Badge, type BadgeTone } from '@/components/ui/badge';
 import { Card } from '@/components/ui/card';
 import { useTRPC } from '@/lib/trpc/client';
 import type { BrokerStatus } from '@/server/supervisor/broker-supervisor';
+import { DetailItem } from '../ui/detail-item';
 
 type InstanceState = 'running' | 'starting' | 'restarting' | 'stopped' | 'portError';
 
@@ -46,15 +47,6 @@ export function StatusBadge({ instanceId }: { instanceId: string }) {
   );
 }
 
-function Item({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <div>
-      <dt className="text-xs text-slate-500">{label}</dt>
-      <dd className="mt-1 text-slate-900">{children}</dd>
-    </div>
-  );
-}
-
 function duration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   const d = Math.floor(s / 86400);
@@ -76,26 +68,26 @@ export function BrokerCard({ instanceId }: { instanceId: string }) {
       ) : (
         <div className="space-y-4">
           <dl className="grid gap-x-8 gap-y-4 text-sm sm:grid-cols-2 lg:grid-cols-4" data-testid="broker-status">
-            <Item label={t('instances.col.status')}>
+            <DetailItem label={t('instances.col.status')}>
               <Badge tone={tone[state]} dot>
                 {t(`instance.status.${state}`)}
               </Badge>
-            </Item>
-            <Item label={t('broker.pid')}>
+            </DetailItem>
+            <DetailItem label={t('broker.pid')}>
               <span className="font-mono">{data.pid ?? '—'}</span>
-            </Item>
-            <Item label={t('broker.uptime')}>
+            </DetailItem>
+            <DetailItem label={t('broker.uptime')}>
               {data.state === 'running' && data.startedAt ? duration(data.now - data.startedAt) : '—'}
               {data.nextStartAt ? ` (${t('broker.nextStart', { seconds: Math.ceil((data.nextStartAt - data.now) / 1000) })})` : ''}
-            </Item>
-            <Item label={t('broker.restarts')}>
+            </DetailItem>
+            <DetailItem label={t('broker.restarts')}>
               {data.restarts}
               {data.lastExit && (
                 <span className="ml-2 text-xs text-slate-500">
                   {t('broker.lastExit')}: {data.lastExit.signal ?? `code ${data.lastExit.code}`}
                 </span>
               )}
-            </Item>
+            </DetailItem>
           </dl>
           <div>
             <h3 className="mb-2 text-xs font-medium text-slate-500">{t('broker.listeners')}</h3>

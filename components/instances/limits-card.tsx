@@ -6,7 +6,7 @@
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Pencil } from 'lucide-react';
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { useFormat } from '@/components/format';
 import { useFormErrors, validate } from '@/components/forms';
@@ -17,6 +17,7 @@ import { FormAlert, FormField, Input } from '@/components/ui/form-field';
 import type { Instance } from '@/db/schema';
 import { INSTANCE_LIMIT_FIELDS, INSTANCE_LIMITS, instanceUpdateSchema, type InstanceLimit } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
+import { DetailItem } from '../ui/detail-item';
 
 /** Form text → number; empty is not 0 but invalid. KB must be whole. */
 const toNumber = (v: string) => (v.trim() === '' ? Number.NaN : Number(v));
@@ -125,22 +126,13 @@ export function LimitsCard({ instance }: { instance: Instance }) {
       ) : (
         <dl className="grid gap-x-8 gap-y-4 text-sm sm:grid-cols-2 lg:grid-cols-3" data-testid="instance-limits">
           {INSTANCE_LIMIT_FIELDS.map((field) => (
-            <Item key={field} label={t(LABEL[field])}>
+            <DetailItem key={field} label={t(LABEL[field])}>
               {value[field]}
-            </Item>
+            </DetailItem>
           ))}
         </dl>
       )}
     </Card>
-  );
-}
-
-function Item({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="min-w-0">
-      <dt className="text-xs text-slate-500">{label}</dt>
-      <dd className="mt-1 text-slate-900">{children}</dd>
-    </div>
   );
 }
 

@@ -15,6 +15,7 @@ import { cx } from '@/components/ui/cx';
 import { EmptyState } from '@/components/ui/states';
 import type { MessageTrace } from '@/server/telemetry/queries';
 import { AckStatus, ClientLink, clientMessagesHref, formatDuration, KindBadge, useTraceTime } from './trace-bits';
+import { DetailItem } from '../ui/detail-item';
 
 export function MessageTimeline({ trace, instanceId }: { trace: MessageTrace; instanceId: string }) {
   const { t } = useI18n();
@@ -35,18 +36,18 @@ export function MessageTimeline({ trace, instanceId }: { trace: MessageTrace; in
       }
     >
       <dl className="mb-5 grid gap-x-6 gap-y-2 text-sm sm:grid-cols-2 lg:grid-cols-4">
-        <Fact label={t('traces.timeline.topic')}>
+        <DetailItem label={t('traces.timeline.topic')}>
           <span className="font-mono break-all" data-testid="trace-topic">
             {trace.topic}
           </span>
-        </Fact>
-        <Fact label={t('traces.timeline.qos')}>{trace.qos}</Fact>
-        <Fact label={t('traces.timeline.instance')}>
+        </DetailItem>
+        <DetailItem label={t('traces.timeline.qos')}>{trace.qos}</DetailItem>
+        <DetailItem label={t('traces.timeline.instance')}>
           <span className="font-mono">{trace.instanceId}</span>
-        </Fact>
-        <Fact label={t('traces.timeline.deliveries')}>
+        </DetailItem>
+        <DetailItem label={t('traces.timeline.deliveries')}>
           <span data-testid="trace-ack-summary">{t('traces.timeline.ackSummary', { acked, total: trace.deliveries.length })}</span>
-        </Fact>
+        </DetailItem>
       </dl>
 
       <ol aria-label={t('traces.timeline.label', { id: trace.messageId })} className="relative">
@@ -128,15 +129,6 @@ export function MessageNotFound({ retentionDays }: { retentionDays: number }) {
         description={t('traces.timeline.notFoundText', { days: retentionDays })}
       />
     </Card>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="min-w-0">
-      <dt className="text-xs text-slate-500">{label}</dt>
-      <dd className="mt-0.5 text-slate-900">{children}</dd>
-    </div>
   );
 }
 
