@@ -5,9 +5,10 @@
  */
 import net from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { generate, parser as createParser, type IConnectPacket, type Packet } from 'mqtt-packet';
 import { Broker, type BrokerOptions } from '../broker';
 import type { InstanceOptions } from '../instance';
+import { RawPacketClient } from './raw-packets';
+import { withTimeout } from './timeout';
 
 export const HOST = '127.0.0.1';
 
@@ -102,19 +103,7 @@ export class Inbox {
   }
 }
 
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<T>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { withTimeout };
 
 /**
  * Proves a negative without a fixed sleep: a round trip through the broker on the same
@@ -130,31 +119,12 @@ export function endClient(client: MqttClient): Promise<void> {
 }
 
 /** A socket that speaks MQTT packet by packet, for protocol-level tests. */
-export class RawClient {
-  readonly socket: net.Socket;
-  private readonly packets: Packet[] = [];
-  private waiters: (() => void)[] = [];
-  closed = false;
-  private readonly closedPromise: Promise<void>;
-  private readonly parser;
-
-  private constructor(socket: net.Socket, readonly protocolVersion: number) {
-    this.socket = socket;
-    this.parser = createParser({ protocolVersion });
-    this.parser.on('packet', (p: Packet) => {
-      this.packets.push(p);
-      this.wake();
-    });
-    this.parser.on('error', () => {});
-    socket.on('data', (d) => this.parser.parse(d));
+export class RawClient extends RawPacketClient {
+  private constructor(readonly socket: net.Socket, protocolVersion: number) {
+    super(protocolVersion, 'raw-', 'connection');
+    socket.on('data', (d) => this.received(d));
     socket.on('error', () => {});
-    this.closedPromise = new Promise((resolve) =>
-      socket.on('close', () => {
-        this.closed = true;
-        this.wake();
-        resolve();
-      }),
-    );
+    socket.on('close', () => this.ended());
   }
 
   static connect(port: number, protocolVersion = 4): Promise<RawClient> {
@@ -164,55 +134,8 @@ export class RawClient {
     });
   }
 
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  send(packet: Packet): void {
-    this.socket.write(generate(packet, { protocolVersion: this.protocolVersion }));
-  }
-
   sendRaw(bytes: Buffer | number[]): void {
     this.socket.write(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));
-  }
-
-  /** Sends CONNECT and returns the CONNACK. */
-  async handshake(connect: Partial<IConnectPacket> = {}): Promise<Packet> {
-    this.send({
-      cmd: 'connect',
-      protocolId: 'MQTT',
-      protocolVersion: this.protocolVersion as 4 | 5,
-      clean: true,
-      clientId: `raw-${Math.random().toString(36).slice(2, 10)}`,
-      keepalive: 0,
-      ...connect,
-    } as IConnectPacket);
-    return this.next('connack');
-  }
-
-  /** The next packet (optionally of a given type; others before it are skipped and kept). */
-  async next(cmd?: Packet['cmd'], timeoutMs = 3000): Promise<Packet> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = cmd ? this.packets.findIndex((p) => p.cmd === cmd) : this.packets.length > 0 ? 0 : -1;
-      if (i !== -1) return this.packets.splice(i, 1)[0];
-      if (this.closed) throw new Error(`connection closed while waiting for ${cmd ?? 'a packet'}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${cmd ?? 'a packet'}`);
-      await withTimeout(new Promise<void>((r) => this.waiters.push(r)), left, `waiting for ${cmd ?? 'a packet'}`).catch(() => {});
-    }
-  }
-
-  /** Packets received so far and not yet taken. */
-  pending(): Packet[] {
-    return [...this.packets];
-  }
-
-  /** Resolves when the broker closes the connection; rejects after the timeout. */
-  waitClose(timeoutMs = 3000): Promise<void> {
-    return withTimeout(this.closedPromise, timeoutMs, 'waiting for the broker to close the connection');
   }
 
   close(): void {

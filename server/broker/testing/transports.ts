@@ -7,13 +7,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { IClientOptions } from 'mqtt';
-import { generate, parser as createParser, type IConnectPacket, type Packet } from 'mqtt-packet';
 import WebSocket from 'ws';
 import { Broker, type BrokerOptions } from '../broker';
 import type { InstanceOptions } from '../instance';
 import { LISTENER_KINDS, type ListenerKind } from '../listeners/types';
 import { loadOrCreateCertificate, type ServerCertificate } from '../tls/certificate';
-import { HOST, withTimeout } from './helpers';
+import { HOST } from './helpers';
+import { RawPacketClient } from './raw-packets';
 
 export interface MultiBroker {
   broker: Broker;
@@ -67,33 +67,20 @@ export function via(kind: ListenerKind, mb: MultiBroker, options: IClientOptions
 }
 
 /** A WebSocket that speaks MQTT packet by packet: one message per send unless told otherwise. */
-export class RawWsClient {
-  private readonly packets: Packet[] = [];
-  private waiters: (() => void)[] = [];
-  closed = false;
+export class RawWsClient extends RawPacketClient {
   closeCode = 0;
-  private readonly closedPromise: Promise<void>;
 
   private constructor(
     readonly ws: WebSocket,
-    readonly protocolVersion: number,
+    protocolVersion: number,
   ) {
-    const parser = createParser({ protocolVersion });
-    parser.on('packet', (p: Packet) => {
-      this.packets.push(p);
-      this.wake();
-    });
-    parser.on('error', () => {});
-    ws.on('message', (data: Buffer) => parser.parse(data));
+    super(protocolVersion, 'rawws-', 'WebSocket');
+    ws.on('message', (data: Buffer) => this.received(data));
     ws.on('error', () => {});
-    this.closedPromise = new Promise((resolve) =>
-      ws.on('close', (code) => {
-        this.closed = true;
-        this.closeCode = code;
-        this.wake();
-        resolve();
-      }),
-    );
+    ws.on('close', (code) => {
+      this.closeCode = code;
+      this.ended();
+    });
   }
 
   static connect(url: string, protocolVersion = 4, protocols: string | string[] = 'mqtt', options: WebSocket.ClientOptions = {}): Promise<RawWsClient> {
@@ -104,61 +91,9 @@ export class RawWsClient {
     });
   }
 
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  /** Encodes a packet (not sent). */
-  encode(packet: Packet): Buffer {
-    return generate(packet, { protocolVersion: this.protocolVersion });
-  }
-
-  send(packet: Packet): void {
-    this.ws.send(this.encode(packet));
-  }
-
   /** Sends bytes as one binary message. */
   sendRaw(bytes: Buffer | number[]): void {
     this.ws.send(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));
-  }
-
-  connectPacket(connect: Partial<IConnectPacket> = {}): IConnectPacket {
-    return {
-      cmd: 'connect',
-      protocolId: 'MQTT',
-      protocolVersion: this.protocolVersion as 4 | 5,
-      clean: true,
-      clientId: `rawws-${Math.random().toString(36).slice(2, 10)}`,
-      keepalive: 0,
-      ...connect,
-    } as IConnectPacket;
-  }
-
-  async handshake(connect: Partial<IConnectPacket> = {}): Promise<Packet> {
-    this.send(this.connectPacket(connect));
-    return this.next('connack');
-  }
-
-  async next(cmd?: Packet['cmd'], timeoutMs = 3000): Promise<Packet> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = cmd ? this.packets.findIndex((p) => p.cmd === cmd) : this.packets.length > 0 ? 0 : -1;
-      if (i !== -1) return this.packets.splice(i, 1)[0];
-      if (this.closed) throw new Error(`connection closed while waiting for ${cmd ?? 'a packet'}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${cmd ?? 'a packet'}`);
-      await withTimeout(new Promise<void>((r) => this.waiters.push(r)), left, `waiting for ${cmd ?? 'a packet'}`).catch(() => {});
-    }
-  }
-
-  pending(): Packet[] {
-    return [...this.packets];
-  }
-
-  waitClose(timeoutMs = 3000): Promise<void> {
-    return withTimeout(this.closedPromise, timeoutMs, 'waiting for the broker to close the WebSocket');
   }
 
   close(): void {
