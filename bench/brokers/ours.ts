@@ -8,7 +8,7 @@
  * Aedes (configured without limits, bench/lib/brokers.ts) stays like for like: no message
  * TPS, connection, subscription, topic-length or payload limit, and no offline store limit
  * or retention (the product's defaults would drop the oldest waiting QoS 1/2 messages beyond
- * 100 000 per instance). Protocol settings keep the broker's defaults (maxInflight 256,
+ * 100 000 per instance). Protocol settings keep the broker's defaults (maxInflight 1024,
  * maxPacketSize 1 MB, QoS 0 queue 1000 per session).
  *
  *   node --import tsx bench/brokers/ours.ts <dataDir> <port> [telemetry]

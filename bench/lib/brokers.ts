@@ -289,8 +289,8 @@ export const MOSQUITTO_SETTINGS = [
   'persistence true',
   // Ours and Aedes disable Nagle on their sockets.
   'set_tcp_nodelay true',
-  // Ours: maxInflight 256 per session (Mosquitto's default is 20).
-  'max_inflight_messages 256',
+  // Ours: maxInflight 1024 per session (Mosquitto's default is 20).
+  'max_inflight_messages 1024',
   // No cap on queued messages per client (default 1000). With a cap, 2.0.11 drops QoS 1 messages
   // ("Outgoing messages are being dropped") in the fan-in runs although far fewer are in flight
   // than the cap. Ours runs with no offline store limit either (bench/brokers/ours.ts).

@@ -171,13 +171,13 @@ describe('offline store limit (per instance, all sessions together)', () => {
   });
 
   it('a stuck online subscriber keeps QoS 1 under the same rules, and never slows a healthy one', async () => {
-    await withBroker({ settings: { offlineStoreLimit: 300 } }, async (tb) => {
+    await withBroker({ settings: { offlineStoreLimit: 300, maxInflight: 256 } }, async (tb) => {
       const instance = tb.broker.instance('default')!;
       const stuck = await RawClient.connect(tb.port);
       await stuck.handshake({ clientId: 'stuck' });
       stuck.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'stuck/t', qos: 1 }] });
       await stuck.next('suback');
-      // Never acknowledges: its window (256) fills, then its queue.
+      // Never acknowledges: its window (maxInflight 256) fills, then its queue.
       const healthy = await connectClient(tb.port, { clientId: 'healthy' });
       await healthy.subscribeAsync('stuck/t', { qos: 1 });
       const pub = await connectClient(tb.port, { clientId: 'stuck-pub' });
