@@ -133,6 +133,53 @@ test('instance limits: an invalid value is refused inline, a valid one is saved'
   await snap(page, '44-limits');
 });
 
+test('instance edit: bad values refused inline; turning on open mode asks first, then a client without credentials connects', async () => {
+  const other = JSON.parse(magpie('instance', 'create', '--name', 'edit-e2e', '--json')) as InstanceJson;
+  const get = () => JSON.parse(magpie('instance', 'get', other.id, '--json')) as InstanceJson & { name: string; openMode: boolean; maxKeepAlive: number };
+  const anonymous = () =>
+    mqtt.connectAsync(`mqtt://127.0.0.1:${other.tcpPort}`, { clientId: 'anyone-at-all', protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 3000 });
+  // Not in open mode: a client without credentials is refused.
+  await expect(anonymous()).rejects.toThrow();
+
+  await page.goto(`/instances/${other.id}`);
+  await page.getByRole('button', { name: 'Edit: Basic information' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('ab');
+  await page.getByLabel('Maximum keep-alive (s)').fill('70000');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(inlineError(page, 'The name must be 3-64 characters long.')).toBeVisible();
+  await expect(inlineError(page, 'The maximum keep-alive must be a whole number of seconds from 0 (no cap) to 65535.')).toBeVisible();
+  await expect(page.getByLabel('Name', { exact: true })).toBeFocused();
+  // Typing clears a field's message.
+  await page.getByLabel('Name', { exact: true }).fill('edit-e2e-renamed');
+  await expect(inlineError(page, 'The name must be 3-64 characters long.')).toHaveCount(0);
+  await page.getByLabel('Maximum keep-alive (s)').fill('60');
+  await page.getByLabel('Open mode').check();
+
+  // Turning on open mode asks first; Cancel saves nothing.
+  await page.getByRole('button', { name: 'Save' }).click();
+  const confirm = page.getByRole('dialog');
+  await expect(confirm).toContainText('Turn on open mode?');
+  await expect(confirm).toContainText('anyone who reaches its endpoints can connect');
+  await snap(page, '44b-open-mode-confirm');
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  expect(get().name).toBe('edit-e2e');
+
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Turn on open mode' }).click();
+  await expect(page.getByText('Instance "edit-e2e-renamed" saved.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Edit: Basic information' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'edit-e2e-renamed' })).toBeVisible();
+  const saved = get();
+  expect([saved.name, saved.openMode, saved.maxKeepAlive]).toEqual(['edit-e2e-renamed', true, 60]);
+
+  // The broker applies it without a restart: the same client without credentials now connects.
+  await expect(async () => {
+    const client = await anonymous();
+    await client.endAsync();
+  }).toPass({ timeout: 5000 });
+  magpie('instance', 'delete', other.id, '--yes');
+});
+
 test('an instance created with its limits: a bad one opens the limits with the reason inline; the others keep their defaults', async () => {
   await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Instances' }).click();
   await expect(page).toHaveURL(/\/instances$/);

@@ -16,6 +16,7 @@ import { FormAlert, FormField, Input, SwitchField } from '@/components/ui/form-f
 import type { Instance } from '@/db/schema';
 import { instanceUpdateSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
+import { useInstanceUpdate } from './use-instance-update';
 import { errorInfo } from '@/lib/trpc/errors';
 import { BrokerCard, StatusBadge } from './broker-status';
 import { ModeBadge } from './instance-badges';
@@ -36,7 +37,7 @@ export function BasicTab({ instance }: { instance: Instance }) {
         title={t('instance.tab.basic')}
         actions={
           !editing && (
-            <Button size="sm" onClick={() => setEditing(true)}>
+            <Button size="sm" onClick={() => setEditing(true)} aria-label={`${t('common.edit')}: ${t('instance.tab.basic')}`}>
               <Pencil aria-hidden="true" className="size-3.5" />
               {t('common.edit')}
             </Button>
@@ -110,8 +111,6 @@ const EDIT_FIELDS = ['name', 'maxConnections', 'maxTps', 'maxSubscriptions', 'ma
 
 function EditInstanceForm({ instance, onDone }: { instance: Instance; onDone: () => void }) {
   const { t } = useI18n();
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const [name, setName] = useState(instance.name);
   const [spec, setSpec] = useState<SpecValues>({
     maxConnections: instance.maxConnections,
@@ -123,20 +122,16 @@ function EditInstanceForm({ instance, onDone }: { instance: Instance; onDone: ()
   const [confirming, setConfirming] = useState(false);
   const form = useFormErrors(EDIT_FIELDS);
 
-  const update = useMutation(
-    trpc.instances.update.mutationOptions({
-      onSuccess: async (updated) => {
-        queryClient.setQueryData(trpc.instances.get.queryKey({ id: instance.id }), updated);
-        await queryClient.invalidateQueries({ queryKey: trpc.instances.list.queryKey() });
-        toast.success(t('instance.update.success', { name: updated.name }));
-        setConfirming(false);
-        onDone();
-      },
-      onError: (err) => {
-        setConfirming(false);
-        form.fromServer(err);
-      },
-    }),
+  const update = useInstanceUpdate(
+    (updated) => {
+      toast.success(t('instance.update.success', { name: updated.name }));
+      setConfirming(false);
+      onDone();
+    },
+    (err) => {
+      setConfirming(false);
+      form.fromServer(err);
+    },
   );
 
   function values() {

@@ -4,7 +4,6 @@
  * in place with inline validation; the broker applies a change within a second. The payload
  * limit is stored in bytes and shown in KB.
  */
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Pencil } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
@@ -16,7 +15,7 @@ import { Card } from '@/components/ui/card';
 import { FormAlert, FormField, Input } from '@/components/ui/form-field';
 import type { Instance } from '@/db/schema';
 import { INSTANCE_LIMIT_FIELDS, INSTANCE_LIMITS, instanceUpdateSchema, type InstanceLimit } from '@/lib/schemas';
-import { useTRPC } from '@/lib/trpc/client';
+import { useInstanceUpdate } from './use-instance-update';
 import { DetailItem } from '../ui/detail-item';
 
 /** Form text → number; empty is not 0 but invalid. KB must be whole. */
@@ -138,21 +137,15 @@ export function LimitsCard({ instance }: { instance: Instance }) {
 
 function LimitsForm({ instance, onDone }: { instance: Instance; onDone: () => void }) {
   const { t } = useI18n();
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const [values, setValues] = useState<LimitValues>(() => limitValues(instance));
   const form = useFormErrors(INSTANCE_LIMIT_FIELDS);
 
-  const update = useMutation(
-    trpc.instances.update.mutationOptions({
-      onSuccess: async (updated) => {
-        queryClient.setQueryData(trpc.instances.get.queryKey({ id: instance.id }), updated);
-        await queryClient.invalidateQueries({ queryKey: trpc.instances.list.queryKey() });
-        toast.success(t('limits.success', { name: updated.name }));
-        onDone();
-      },
-      onError: (err) => form.fromServer(err),
-    }),
+  const update = useInstanceUpdate(
+    (updated) => {
+      toast.success(t('limits.success', { name: updated.name }));
+      onDone();
+    },
+    (err) => form.fromServer(err),
   );
 
   function onSubmit(e: FormEvent) {
