@@ -98,7 +98,9 @@ export class InflowRule {
           }
           if (this.stopped) break; // not acknowledged: RocketMQ delivers it again
           this.accept(view);
-          acks.push(consumer.ack(view));
+          const ack = consumer.ack(view);
+          ack.catch(() => {}); // settled below; if accept() throws first, never an unhandled rejection
+          acks.push(ack);
         }
         const failed = (await Promise.allSettled(acks)).find((r) => r.status === 'rejected');
         if (failed) throw failed.reason;
