@@ -46,4 +46,29 @@ describe('InflightTable', () => {
     assert.equal(t.size, 1);
     assert.equal(t.get(65530)?.seq, 0);
   });
+
+  it('gives back the memory of a large window once every delivery in it is acknowledged', () => {
+    const t = new InflightTable<{ packetId: number; seq: number }>();
+    let next = 1;
+    const ids: number[] = [];
+    for (let i = 0; i < 1024; i++) {
+      const id = t.allocate(next);
+      next = id + 1;
+      t.set(entry(id, i));
+      ids.push(id);
+    }
+    assert.equal(t.capacity, 2048, 'a full 1,024 window');
+    for (const id of ids.slice(0, 1023)) t.delete(id);
+    assert.equal(t.capacity, 2048, 'kept while one delivery is still in flight');
+    assert.equal(t.get(ids[1023])?.seq, 1023);
+    t.delete(ids[1023]);
+    assert.equal(t.size, 0);
+    assert.equal(t.capacity, 8);
+    // It works as before afterwards, and a small table is kept when it empties.
+    const id = t.allocate(next);
+    t.set(entry(id, 2000));
+    assert.equal(t.get(id)?.seq, 2000);
+    t.delete(id);
+    assert.equal(t.capacity, 8);
+  });
 });

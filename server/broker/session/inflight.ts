@@ -6,8 +6,10 @@
  * Here the entries sit in a power-of-two array at `packetId & mask`: a lookup is one read, and
  * nothing is allocated per message. The session takes packet IDs whose slot is free
  * (`allocate`), so only IDs restored from the store can collide; the array then doubles until
- * they do not (at 65,536 slots no two IDs can). It also doubles when half full, and never
- * shrinks: a session that had a large window keeps the array until it ends.
+ * they do not (at 65,536 slots no two IDs can). It also doubles when half full. Once it is
+ * empty again, an array grown past SHRINK_ABOVE slots goes back to the initial size, so that a
+ * session that once filled a large window (1,024 in flight: 2,048 slots, 16 KB) does not keep
+ * that memory while it idles; one that stays busy regrows it in a few doublings per burst.
  */
 
 export interface InflightEntry {
@@ -18,11 +20,18 @@ export interface InflightEntry {
 
 const INITIAL_SLOTS = 8;
 const MAX_SLOTS = 65536;
+/** Arrays up to this size are kept when they empty: a client receiving a few at a time reallocates nothing. */
+const SHRINK_ABOVE = 64;
 
 export class InflightTable<T extends InflightEntry> {
   private slots: (T | undefined)[] = new Array<T | undefined>(INITIAL_SLOTS).fill(undefined);
   private mask = INITIAL_SLOTS - 1;
   size = 0;
+
+  /** Slots in the array: what the table holds in memory. */
+  get capacity(): number {
+    return this.slots.length;
+  }
 
   get(packetId: number): T | undefined {
     const entry = this.slots[packetId & this.mask];
@@ -63,7 +72,10 @@ export class InflightTable<T extends InflightEntry> {
     const entry = this.slots[i];
     if (entry === undefined || entry.packetId !== packetId) return undefined;
     this.slots[i] = undefined;
-    this.size--;
+    if (--this.size === 0 && this.slots.length > SHRINK_ABOVE) {
+      this.slots = new Array<T | undefined>(INITIAL_SLOTS).fill(undefined);
+      this.mask = INITIAL_SLOTS - 1;
+    }
     return entry;
   }
 
