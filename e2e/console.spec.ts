@@ -122,6 +122,12 @@ test('an instance is created; bad and duplicate names are refused with reasons',
 
   await dialog.getByLabel('Name', { exact: true }).fill(INSTANCE);
   await expect(dialog.getByLabel('Open mode')).not.toBeChecked();
+  // Turning it on says what it means; this instance stays in signature mode.
+  const warning = dialog.getByText('Open mode disables authentication');
+  await dialog.getByLabel('Open mode').check();
+  await expect(warning).toBeVisible();
+  await dialog.getByLabel('Open mode').uncheck();
+  await expect(warning).toHaveCount(0);
   await dialog.getByLabel('Maximum connections').selectOption('5000');
   await dialog.getByRole('button', { name: 'Create', exact: true }).click();
   await expect(page.getByRole('dialog')).toHaveCount(0);

@@ -153,7 +153,10 @@ test('instance edit: bad values refused inline; turning on open mode asks first,
   await page.getByLabel('Name', { exact: true }).fill('edit-e2e-renamed');
   await expect(inlineError(page, 'The name must be 3-64 characters long.')).toHaveCount(0);
   await page.getByLabel('Maximum keep-alive (s)').fill('60');
+  const warning = page.locator('form').getByText('Open mode disables authentication');
+  await expect(warning).toHaveCount(0);
   await page.getByLabel('Open mode').check();
+  await expect(warning).toBeVisible();
 
   // Turning on open mode asks first; Cancel saves nothing.
   await page.getByRole('button', { name: 'Save' }).click();

@@ -12,7 +12,7 @@ import { Callout, Card } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { CopyButton } from '@/components/ui/copy-button';
 import { Dialog, DialogBody, FormDialogFooter } from '@/components/ui/dialog';
-import { FormAlert, FormField, Input, SwitchField } from '@/components/ui/form-field';
+import { FormAlert, FormField, Input } from '@/components/ui/form-field';
 import type { Instance } from '@/db/schema';
 import { instanceUpdateSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
@@ -20,6 +20,7 @@ import { useInstanceUpdate } from './use-instance-update';
 import { errorInfo } from '@/lib/trpc/errors';
 import { BrokerCard, StatusBadge } from './broker-status';
 import { ModeBadge } from './instance-badges';
+import { OpenModeField } from './open-mode-field';
 import { LimitsCard } from './limits-card';
 import { SpecFields, type SpecValues } from './spec-fields';
 import { StatsCard } from './stats-card';
@@ -197,16 +198,7 @@ function EditInstanceForm({ instance, onDone }: { instance: Instance; onDone: ()
           />
         )}
       </FormField>
-      <div className="rounded border border-slate-200 p-3.5">
-        <SwitchField
-          id="edit-instance-open-mode"
-          label={t('instance.openMode.label')}
-          description={t('instance.openMode.description')}
-          checked={openMode}
-          onChange={setOpenMode}
-          tone="amber"
-        />
-      </div>
+      <OpenModeField id="edit-instance-open-mode" checked={openMode} onChange={setOpenMode} warn={openMode && !instance.openMode} />
       {form.formError && <FormAlert>{form.formError}</FormAlert>}
       <div className="flex gap-2">
         <Button type="submit" variant="primary" pending={update.isPending && !confirming}>

@@ -1,17 +1,16 @@
 'use client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { TriangleAlert } from 'lucide-react';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { useFormErrors, validate } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
-import { Callout } from '@/components/ui/card';
 import { Dialog, DialogBody, FormDialogFooter } from '@/components/ui/dialog';
-import { FormAlert, FormField, Input, SwitchField } from '@/components/ui/form-field';
+import { FormAlert, FormField, Input } from '@/components/ui/form-field';
 import { DEFAULT_SPEC, INSTANCE_LIMIT_FIELDS, instanceCreateSchema } from '@/lib/schemas';
 import { useTRPC } from '@/lib/trpc/client';
 import { DEFAULT_LIMIT_VALUES, LimitFields, limitInput, type LimitValues } from './limits-card';
+import { OpenModeField } from './open-mode-field';
 import { SpecFields, type SpecValues } from './spec-fields';
 
 const FIELDS = ['name', 'maxConnections', 'maxTps', 'maxSubscriptions', 'openMode', ...INSTANCE_LIMIT_FIELDS] as const;
@@ -91,21 +90,7 @@ function CreateInstanceForm({ onClose }: { onClose: () => void }) {
             }}
           />
         </fieldset>
-        <div className="rounded border border-slate-200 p-3.5">
-          <SwitchField
-            id="instance-open-mode"
-            label={t('instance.openMode.label')}
-            description={t('instance.openMode.description')}
-            checked={openMode}
-            onChange={setOpenMode}
-            tone="amber"
-          />
-          {openMode && (
-            <Callout tone="warning" className="mt-3" icon={<TriangleAlert aria-hidden="true" className="size-4 text-amber-600" />}>
-              {t('instance.openMode.warning')}
-            </Callout>
-          )}
-        </div>
+        <OpenModeField id="instance-open-mode" checked={openMode} onChange={setOpenMode} warn={openMode} />
         <details
           className="rounded border border-slate-200 p-3.5"
           open={limitsOpen}
