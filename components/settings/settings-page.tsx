@@ -1,6 +1,6 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { toast } from 'sonner';
 import { useFormErrors } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
@@ -26,16 +26,59 @@ export function SettingsPage() {
   );
 }
 
+/** A card for a setting that is loaded first: a placeholder while it loads, then its form. */
+function LoadedSettingCard<T>({
+  title,
+  description,
+  query,
+  children,
+}: {
+  title: string;
+  description: string;
+  query: Parameters<typeof QueryView<T>>[0]['query'];
+  children: (data: T) => ReactNode;
+}) {
+  return (
+    <Card title={title} description={description}>
+      <QueryView query={query} loading={<LoadingState variant="card" rows={2} className="p-0" />}>
+        {children}
+      </QueryView>
+    </Card>
+  );
+}
+
+/** The form of a one-field setting: the field, a form-level error if any, Save. */
+function SettingForm({
+  form,
+  onSubmit,
+  pending,
+  children,
+}: {
+  form: ReturnType<typeof useFormErrors>;
+  onSubmit: (e: FormEvent) => void;
+  pending: boolean;
+  children: ReactNode;
+}) {
+  const { t } = useI18n();
+  return (
+    <form id={form.formId} noValidate onSubmit={onSubmit} className="space-y-4">
+      {children}
+      {form.formError && <FormAlert>{form.formError}</FormAlert>}
+      <Button type="submit" variant="primary" pending={pending}>
+        {t('common.save')}
+      </Button>
+    </form>
+  );
+}
+
 function PublicHostCard() {
   const { t } = useI18n();
   const trpc = useTRPC();
   const settings = useQuery(trpc.settings.get.queryOptions());
   return (
-    <Card title={t('settings.host.title')} description={t('settings.host.description')}>
-      <QueryView query={settings} loading={<LoadingState variant="card" rows={2} className="p-0" />}>
-        {(data) => <PublicHostForm initial={data.publicHost} />}
-      </QueryView>
-    </Card>
+    <LoadedSettingCard title={t('settings.host.title')} description={t('settings.host.description')} query={settings}>
+      {(data) => <PublicHostForm initial={data.publicHost} />}
+    </LoadedSettingCard>
   );
 }
 
@@ -67,7 +110,7 @@ function PublicHostForm({ initial }: { initial: string }) {
   }
 
   return (
-    <form id={form.formId} noValidate onSubmit={onSubmit} className="space-y-4">
+    <SettingForm form={form} onSubmit={onSubmit} pending={save.isPending}>
       <InputField
         form={form}
         field="publicHost"
@@ -82,11 +125,7 @@ function PublicHostForm({ initial }: { initial: string }) {
         spellCheck={false}
         placeholder="mqtt.example.com"
       />
-      {form.formError && <FormAlert>{form.formError}</FormAlert>}
-      <Button type="submit" variant="primary" pending={save.isPending}>
-        {t('common.save')}
-      </Button>
-    </form>
+    </SettingForm>
   );
 }
 
@@ -95,11 +134,9 @@ function RetentionCard() {
   const trpc = useTRPC();
   const retention = useQuery(trpc.settings.telemetryRetention.queryOptions());
   return (
-    <Card title={t('settings.retention.title')} description={t('settings.retention.description')}>
-      <QueryView query={retention} loading={<LoadingState variant="card" rows={2} className="p-0" />}>
-        {(data) => <RetentionForm initial={data.telemetryRetentionDays} />}
-      </QueryView>
-    </Card>
+    <LoadedSettingCard title={t('settings.retention.title')} description={t('settings.retention.description')} query={retention}>
+      {(data) => <RetentionForm initial={data.telemetryRetentionDays} />}
+    </LoadedSettingCard>
   );
 }
 
@@ -131,7 +168,7 @@ function RetentionForm({ initial }: { initial: number }) {
   }
 
   return (
-    <form id={form.formId} noValidate onSubmit={onSubmit} className="space-y-4">
+    <SettingForm form={form} onSubmit={onSubmit} pending={save.isPending}>
       <InputField
         form={form}
         field="telemetryRetentionDays"
@@ -148,11 +185,7 @@ function RetentionForm({ initial }: { initial: number }) {
         value={days}
         onValue={setDays}
       />
-      {form.formError && <FormAlert>{form.formError}</FormAlert>}
-      <Button type="submit" variant="primary" pending={save.isPending}>
-        {t('common.save')}
-      </Button>
-    </form>
+    </SettingForm>
   );
 }
 
