@@ -1,6 +1,6 @@
 'use client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Pencil, Trash2, TriangleAlert } from 'lucide-react';
+import { Trash2, TriangleAlert } from 'lucide-react';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
@@ -12,6 +12,7 @@ import { Callout, Card } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { CopyButton } from '@/components/ui/copy-button';
 import { Dialog, DialogBody, FormDialogFooter } from '@/components/ui/dialog';
+import { EditableCard } from '@/components/ui/editable-card';
 import { FormAlert, FormField, Input } from '@/components/ui/form-field';
 import type { Instance } from '@/db/schema';
 import { instanceUpdateSchema } from '@/lib/schemas';
@@ -34,49 +35,40 @@ export function BasicTab({ instance }: { instance: Instance }) {
 
   return (
     <div className="space-y-4">
-      <Card
+      <EditableCard
         title={t('instance.tab.basic')}
-        actions={
-          !editing && (
-            <Button size="sm" onClick={() => setEditing(true)} aria-label={`${t('common.edit')}: ${t('instance.tab.basic')}`}>
-              <Pencil aria-hidden="true" className="size-3.5" />
-              {t('common.edit')}
-            </Button>
-          )
-        }
+        editing={editing}
+        onEdit={() => setEditing(true)}
+        form={<EditInstanceForm instance={instance} onDone={() => setEditing(false)} />}
       >
-        {editing ? (
-          <EditInstanceForm instance={instance} onDone={() => setEditing(false)} />
-        ) : (
-          <dl className="grid gap-x-8 gap-y-4 text-sm sm:grid-cols-2 lg:grid-cols-3">
-            <DetailItem label={t('instance.id')}>
-              <span className="flex items-center gap-1">
-                <span className="font-mono">{instance.id}</span>
-                <CopyButton iconOnly value={instance.id} what={t('instance.copyId')} />
+        <dl className="grid gap-x-8 gap-y-4 text-sm sm:grid-cols-2 lg:grid-cols-3">
+          <DetailItem label={t('instance.id')}>
+            <span className="flex items-center gap-1">
+              <span className="font-mono">{instance.id}</span>
+              <CopyButton iconOnly value={instance.id} what={t('instance.copyId')} />
+            </span>
+          </DetailItem>
+          <DetailItem label={t('field.name')}>{instance.name}</DetailItem>
+          <DetailItem label={t('instances.col.status')}>
+            <StatusBadge instanceId={instance.id} />
+          </DetailItem>
+          <DetailItem label={t('instance.spec.maxConnections')}>{fmt.number(instance.maxConnections)}</DetailItem>
+          <DetailItem label={t('instance.spec.maxTps')}>{fmt.number(instance.maxTps)}</DetailItem>
+          <DetailItem label={t('instance.spec.maxSubscriptions')}>{fmt.number(instance.maxSubscriptions)}</DetailItem>
+          <DetailItem label={t('instance.maxKeepAlive')}>
+            {instance.maxKeepAlive === 0 ? t('instance.maxKeepAlive.none') : t('instance.maxKeepAlive.value', { n: instance.maxKeepAlive })}
+          </DetailItem>
+          <DetailItem label={t('instances.col.mode')}>
+            <span className="flex flex-col items-start gap-1">
+              <ModeBadge openMode={instance.openMode} />
+              <span className="text-xs text-slate-500">
+                {instance.openMode ? t('instance.mode.openExplained') : t('instance.mode.authenticatedEnforced')}
               </span>
-            </DetailItem>
-            <DetailItem label={t('field.name')}>{instance.name}</DetailItem>
-            <DetailItem label={t('instances.col.status')}>
-              <StatusBadge instanceId={instance.id} />
-            </DetailItem>
-            <DetailItem label={t('instance.spec.maxConnections')}>{fmt.number(instance.maxConnections)}</DetailItem>
-            <DetailItem label={t('instance.spec.maxTps')}>{fmt.number(instance.maxTps)}</DetailItem>
-            <DetailItem label={t('instance.spec.maxSubscriptions')}>{fmt.number(instance.maxSubscriptions)}</DetailItem>
-            <DetailItem label={t('instance.maxKeepAlive')}>
-              {instance.maxKeepAlive === 0 ? t('instance.maxKeepAlive.none') : t('instance.maxKeepAlive.value', { n: instance.maxKeepAlive })}
-            </DetailItem>
-            <DetailItem label={t('instances.col.mode')}>
-              <span className="flex flex-col items-start gap-1">
-                <ModeBadge openMode={instance.openMode} />
-                <span className="text-xs text-slate-500">
-                  {instance.openMode ? t('instance.mode.openExplained') : t('instance.mode.authenticatedEnforced')}
-                </span>
-              </span>
-            </DetailItem>
-            <DetailItem label={t('common.created')}>{fmt.dateTime(instance.createdAt)}</DetailItem>
-          </dl>
-        )}
-      </Card>
+            </span>
+          </DetailItem>
+          <DetailItem label={t('common.created')}>{fmt.dateTime(instance.createdAt)}</DetailItem>
+        </dl>
+      </EditableCard>
 
       {instance.openMode && !editing && (
         <Callout tone="warning" icon={<TriangleAlert aria-hidden="true" className="size-4 text-amber-600" />} title={t('instance.openMode.badge')}>

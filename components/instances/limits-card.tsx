@@ -4,14 +4,13 @@
  * in place with inline validation; the broker applies a change within a second. The payload
  * limit is stored in bytes and shown in KB.
  */
-import { Pencil } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import { useFormat } from '@/components/format';
 import { useFormErrors, validate } from '@/components/forms';
 import { useI18n } from '@/components/i18n';
 import { Button } from '@/components/ui/button';
-import { Card } from '@/components/ui/card';
+import { EditableCard } from '@/components/ui/editable-card';
 import { FormAlert, FormField, Input } from '@/components/ui/form-field';
 import type { Instance } from '@/db/schema';
 import { INSTANCE_LIMIT_FIELDS, INSTANCE_LIMITS, instanceUpdateSchema, type InstanceLimit } from '@/lib/schemas';
@@ -108,30 +107,21 @@ export function LimitsCard({ instance }: { instance: Instance }) {
   };
 
   return (
-    <Card
+    <EditableCard
       title={t('limits.title')}
       description={t('limits.description')}
-      actions={
-        !editing && (
-          <Button size="sm" onClick={() => setEditing(true)} aria-label={`${t('common.edit')}: ${t('limits.title')}`}>
-            <Pencil aria-hidden="true" className="size-3.5" />
-            {t('common.edit')}
-          </Button>
-        )
-      }
+      editing={editing}
+      onEdit={() => setEditing(true)}
+      form={<LimitsForm instance={instance} onDone={() => setEditing(false)} />}
     >
-      {editing ? (
-        <LimitsForm instance={instance} onDone={() => setEditing(false)} />
-      ) : (
-        <dl className="grid gap-x-8 gap-y-4 text-sm sm:grid-cols-2 lg:grid-cols-3" data-testid="instance-limits">
-          {INSTANCE_LIMIT_FIELDS.map((field) => (
-            <DetailItem key={field} label={t(LABEL[field])}>
-              {value[field]}
-            </DetailItem>
-          ))}
-        </dl>
-      )}
-    </Card>
+      <dl className="grid gap-x-8 gap-y-4 text-sm sm:grid-cols-2 lg:grid-cols-3" data-testid="instance-limits">
+        {INSTANCE_LIMIT_FIELDS.map((field) => (
+          <DetailItem key={field} label={t(LABEL[field])}>
+            {value[field]}
+          </DetailItem>
+        ))}
+      </dl>
+    </EditableCard>
   );
 }
 
