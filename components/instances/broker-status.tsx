@@ -21,7 +21,7 @@ const tone: Record<InstanceState, BadgeTone> = {
   portError: 'red',
 };
 
-function useBrokerStatus() {
+export function useBrokerStatus() {
   const trpc = useTRPC();
   return useQuery(trpc.broker.status.queryOptions(undefined, { refetchInterval: 3000 }));
 }

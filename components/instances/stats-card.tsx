@@ -10,6 +10,7 @@ import { UsageMeters, type SpecLimits } from '@/components/statistics/usage-mete
 import { Card } from '@/components/ui/card';
 import { LoadingState } from '@/components/ui/states';
 import { useTRPC } from '@/lib/trpc/client';
+import { instanceState, useBrokerStatus } from './broker-status';
 
 const COUNTERS = [
   'connections',
@@ -23,19 +24,29 @@ const COUNTERS = [
   'offlineExpired',
 ] as const;
 
+/** Why there are no counters, by the instance's state (broker-status.tsx). */
+const NO_COUNTERS = {
+  running: 'stats.noAnswer',
+  starting: 'stats.starting',
+  portError: 'stats.portError',
+  restarting: 'stats.unavailable',
+  stopped: 'stats.unavailable',
+} as const;
+
 /** With `limits`, the current connections, subscriptions and TPS are also shown against the instance's spec. */
 export function StatsCard({ instanceId, limits }: { instanceId: string; limits?: SpecLimits }) {
   const { t } = useI18n();
   const fmt = useFormat();
   const trpc = useTRPC();
   const stats = useQuery(trpc.broker.stats.queryOptions({ instanceId }, { refetchInterval: 3000 }));
+  const status = useBrokerStatus();
 
   return (
     <Card title={t('stats.title')} description={t('stats.description')}>
       {stats.isPending ? (
         <LoadingState variant="card" rows={2} />
       ) : !stats.data ? (
-        <p className="text-sm text-slate-600">{t('stats.unavailable')}</p>
+        <p className="text-sm text-slate-600">{t(NO_COUNTERS[instanceState(status.data, instanceId)])}</p>
       ) : (
         <>
           {limits && <UsageMeters stats={stats.data} limits={limits} />}

@@ -35,6 +35,8 @@ const portOf = (instance: Instance, kind: ListenerKind): number =>
 const POLL_MS = 500;
 /** How often the AccessKeys clients authenticated with are marked used (accessKeys.lastUsedAt). */
 const USED_KEYS_FLUSH_MS = 5000;
+/** A listener that could not bind (its port was taken) is tried again this often, whether or not anything changed. */
+const LISTEN_RETRY_MS = 5000;
 
 const send = (msg: BrokerMessage) => process.send?.(msg);
 
@@ -177,7 +179,16 @@ async function main(): Promise<void> {
 
   await refresh(true);
   send({ type: 'ready', listeners: listenerStatus() });
-  const poll = setInterval(() => void refresh().catch(logError), POLL_MS);
+  let listenRetryAt = Date.now() + LISTEN_RETRY_MS;
+  const poll = setInterval(() => {
+    // Whatever took a port may let go of it: no one should have to edit an instance to get its listener back.
+    let retry = false;
+    if (Date.now() >= listenRetryAt) {
+      listenRetryAt = Date.now() + LISTEN_RETRY_MS;
+      retry = [...bound.values()].some((b) => b.error !== null);
+    }
+    void refresh(retry).catch(logError);
+  }, POLL_MS);
   // accessKeys.lastUsedAt, batched: one UPDATE every few seconds for the keys clients used.
   const markUsed = setInterval(() => {
     const used = new Set<string>();

@@ -11,7 +11,7 @@ import mqtt from 'mqtt';
 import { instances, type Instance } from '@/db/schema';
 import type { TempBackend } from '../testing/temp-backend';
 import type { BrokerSupervisor } from './broker-supervisor';
-import { insertInstance, startBrokerProcess, until, type BrokerProcess } from './testing/broker-process';
+import { freePorts, insertInstance, startBrokerProcess, until, type BrokerProcess } from './testing/broker-process';
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -85,6 +85,25 @@ describe('the supervised broker process', () => {
     await until(async () => !(await canConnect(second.tcpPort)), 'the deleted instance to stop listening', 5000);
     assert.ok(Date.now() - deleted < 1500, `took ${Date.now() - deleted} ms`);
     await until(() => !supervisor.status().listeners.some((l) => l.instanceId === second.id), 'status to drop it');
+  });
+
+  it('reports a port another program holds, and listens on it once it is free, without a change to the instance', async () => {
+    const ports = await freePorts();
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(ports.tcpPort, '0.0.0.0', resolve));
+    const third = await insertInstance(backend, 'third', { ...ports, openMode: true });
+    const tcp = () => supervisor.status().listeners.find((l) => l.instanceId === third.id && l.kind === 'tcp');
+    await until(() => tcp()?.error != null, 'the TCP listener to report its error', 5000);
+    assert.equal(tcp()!.error, `port ${ports.tcpPort} is in use`);
+    // The other three listen meanwhile.
+    const others = supervisor.status().listeners.filter((l) => l.instanceId === third.id && l.kind !== 'tcp');
+    assert.deepEqual(others.map((l) => l.error), [null, null, null]);
+
+    await new Promise((r) => squatter.close(r));
+    await until(() => tcp()?.error === null, 'the broker to take the port once it is free', 10_000);
+    assert.equal(await roundTrip(`mqtt://127.0.0.1:${third.tcpPort}`, `ws://127.0.0.1:${third.wsPort}/mqtt`), 'Orders/eu/1 hello');
+    backend.db.delete(instances).where(eq(instances.id, third.id)).run();
+    await until(() => !supervisor.status().listeners.some((l) => l.instanceId === third.id), 'status to drop it');
   });
 
   it("grants MQTT 5 clients at most the instance's maximum keep-alive, changed while running", async () => {
