@@ -8,15 +8,9 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import mqtt from 'mqtt';
-import { loginAsAdmin, magpie, snap } from './support';
+import { type InstanceJson, loginAsAdmin, magpie, snap } from './support';
 
 test.describe.configure({ mode: 'serial' });
-
-interface InstanceJson {
-  id: string;
-  tcpPort: number;
-  wsPort: number;
-}
 
 let page: Page;
 let instance: InstanceJson;

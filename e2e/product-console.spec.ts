@@ -7,16 +7,9 @@
 import { createHmac } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
 import mqtt from 'mqtt';
-import { inlineError, loginAsAdmin, magpie, snap } from './support';
+import { inlineError, type InstanceJson, loginAsAdmin, magpie, snap } from './support';
 
 test.describe.configure({ mode: 'serial' });
-
-interface InstanceJson {
-  id: string;
-  tcpPort: number;
-  maxTopicLength: number;
-  maxPayloadBytes: number;
-}
 
 let page: Page;
 let instance: InstanceJson;
@@ -135,7 +128,7 @@ test('instance limits: an invalid value is refused inline, a valid one is saved'
 
 test('instance edit: bad values refused inline; turning on open mode asks first, then a client without credentials connects', async () => {
   const other = JSON.parse(magpie('instance', 'create', '--name', 'edit-e2e', '--json')) as InstanceJson;
-  const get = () => JSON.parse(magpie('instance', 'get', other.id, '--json')) as InstanceJson & { name: string; openMode: boolean; maxKeepAlive: number };
+  const get = () => JSON.parse(magpie('instance', 'get', other.id, '--json')) as InstanceJson;
   const anonymous = () =>
     mqtt.connectAsync(`mqtt://127.0.0.1:${other.tcpPort}`, { clientId: 'anyone-at-all', protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 3000 });
   // Not in open mode: a client without credentials is refused.
@@ -197,7 +190,7 @@ test('an instance created with its limits: a bad one opens the limits with the r
   await expect(dialog.getByLabel('Maximum topic length')).toBeHidden();
   await dialog.getByRole('button', { name: 'Create', exact: true }).click();
   await expect(inlineError(dialog, 'The maximum topic length must be a whole number of characters from 16 to 1024.')).toBeVisible();
-  const listed = () => (JSON.parse(magpie('instance', 'list', '--json')) as (InstanceJson & { name: string; maxSubscriptionsPerClient: number })[]).find((i) => i.name === 'limited-e2e');
+  const listed = () => (JSON.parse(magpie('instance', 'list', '--json')) as (InstanceJson & { maxSubscriptionsPerClient: number })[]).find((i) => i.name === 'limited-e2e');
   expect(listed()).toBeUndefined();
   await snap(page, '44b-create-limits-invalid');
 

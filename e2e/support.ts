@@ -21,6 +21,20 @@ export function magpie(...args: string[]): string {
   });
 }
 
+/** An instance as `magpie instance create|get --json` prints it (the fields the tests read). */
+export interface InstanceJson {
+  id: string;
+  name: string;
+  tcpPort: number;
+  tlsPort: number;
+  wsPort: number;
+  wssPort: number;
+  openMode: boolean;
+  maxKeepAlive: number;
+  maxTopicLength: number;
+  maxPayloadBytes: number;
+}
+
 /** Logs in as admin (setting the password first on a fresh console). */
 export async function loginAsAdmin(page: Page): Promise<void> {
   await page.goto('/login');

@@ -9,14 +9,9 @@
 import { createHmac } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
 import mqtt from 'mqtt';
-import { inlineError, loginAsAdmin, magpie, snap } from './support';
+import { inlineError, type InstanceJson, loginAsAdmin, magpie, snap } from './support';
 
 test.describe.configure({ mode: 'serial' });
-
-interface InstanceJson {
-  id: string;
-  tcpPort: number;
-}
 
 let page: Page;
 let instance: InstanceJson;

@@ -1,0 +1,71 @@
+/**
+ * The broker process as the console shows it, for real: killed, it is restarted and the
+ * instance page says so (restarts, last exit, Running again); a port another program took
+ * meanwhile shows as a port conflict on that listener, and the broker takes the port as soon
+ * as it is free again, without anyone editing the instance. Ends with the broker running.
+ */
+import net from 'node:net';
+import { expect, test, type Page } from '@playwright/test';
+import mqtt from 'mqtt';
+import { type InstanceJson, loginAsAdmin, magpie, snap } from './support';
+
+test.describe.configure({ mode: 'serial' });
+
+let page: Page;
+let instance: InstanceJson;
+
+test.beforeAll(async ({ browser }) => {
+  page = await browser.newPage();
+  await loginAsAdmin(page);
+  instance = JSON.parse(magpie('instance', 'create', '--name', 'supervisor-e2e', '--open', '--json')) as InstanceJson;
+});
+
+test.afterAll(async () => {
+  magpie('instance', 'delete', instance.id, '--yes');
+  await page.close();
+});
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+test('a killed broker is restarted and the page shows it; a port taken meanwhile shows as a conflict until it is free', async () => {
+  await page.goto(`/instances/${instance.id}`);
+  const status = page.getByTestId('broker-status');
+  await expect(status).toContainText('Running');
+  // The card's values: status, process ID, uptime, restarts (with the last exit).
+  const pidValue = status.locator('dd').nth(1);
+  const restarts = status.locator('dd').nth(3);
+  const restartsBefore = Number((await restarts.innerText()).split(/\s/)[0]);
+  const pid = Number(await pidValue.innerText());
+  expect(pid).toBeGreaterThan(0);
+
+  // Kill it, and take this instance's TCP port before the supervisor starts it again (0.5 s).
+  process.kill(pid, 'SIGKILL');
+  await expect.poll(() => portIsFree(instance.tcpPort), { intervals: [20] }).toBe(true);
+  const squatter = net.createServer();
+  await new Promise<void>((resolve) => squatter.listen(instance.tcpPort, '127.0.0.1', resolve));
+  try {
+    await expect(status).toContainText('Port conflict', { timeout: 15_000 });
+    await expect(page.getByTestId('listener-tcp')).toContainText(`port ${instance.tcpPort} is in use`);
+    for (const kind of ['tls', 'ws', 'wss']) await expect(page.getByTestId(`listener-${kind}`)).toContainText('Listening');
+    await expect(restarts).toHaveText(new RegExp(`^${restartsBefore + 1}\\s*Last exit: SIGKILL$`));
+    await expect(pidValue).not.toHaveText(String(pid));
+    await snap(page, '12c-broker-port-conflict');
+  } finally {
+    await new Promise((r) => squatter.close(r));
+  }
+
+  // Free again: the broker retries on its own, and clients get in.
+  await expect(page.getByTestId('listener-tcp')).toContainText('Listening', { timeout: 15_000 });
+  await expect(status).toContainText('Running');
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${instance.tcpPort}`, { clientId: 'after-restart', reconnectPeriod: 0, connectTimeout: 5000 });
+  await client.endAsync();
+});
