@@ -54,7 +54,7 @@ test('a killed broker is restarted and the page shows it; a port taken meanwhile
   await new Promise<void>((resolve) => squatter.listen(instance.tcpPort, '127.0.0.1', resolve));
   try {
     await expect(status).toContainText('Port conflict', { timeout: 15_000 });
-    await expect(page.getByTestId('listener-tcp')).toContainText(`port ${instance.tcpPort} is in use`);
+    await expect(page.getByTestId('listener-tcp')).toContainText(`Port ${instance.tcpPort} is in use by another program`);
     for (const kind of ['tls', 'ws', 'wss']) await expect(page.getByTestId(`listener-${kind}`)).toContainText('Listening');
     await expect(restarts).toHaveText(new RegExp(`^${restartsBefore + 1}\\s*Last exit: SIGKILL$`));
     await expect(pidValue).not.toHaveText(String(pid));

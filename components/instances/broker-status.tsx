@@ -96,7 +96,11 @@ export function BrokerCard({ instanceId }: { instanceId: string }) {
                 <li key={l.kind} data-testid={`listener-${l.kind}`} className="flex items-center gap-2 rounded border border-slate-200 px-2 py-1">
                   <span className="font-mono uppercase">{l.kind}</span>
                   <span className="font-mono">{l.port}</span>
-                  {l.error ? <Badge tone="red">{l.error}</Badge> : <Badge tone="green">{t('broker.listening')}</Badge>}
+                  {l.error ? (
+                    <Badge tone="red">{l.inUse ? t('broker.portInUse', { port: l.port }) : l.error}</Badge>
+                  ) : (
+                    <Badge tone="green">{t('broker.listening')}</Badge>
+                  )}
                 </li>
               ))}
             </ul>

@@ -322,6 +322,7 @@ export const en = {
   'broker.nextStart': 'Next start in {seconds} s',
   'broker.listeners': 'Listeners of this instance',
   'broker.listening': 'Listening',
+  'broker.portInUse': 'Port {port} is in use by another program',
   'broker.unsupervised': 'This console runs without its broker process (started with next dev?): start it with npm start.',
   'instance.mode.authenticated': 'Authenticated',
   'instance.mode.authenticatedExplained': 'Clients will authenticate with an AccessKey signature, a token or a device credential. Not enforced yet: until authentication lands, the broker accepts every client as in open mode.',

@@ -320,6 +320,7 @@ export const zh: Record<MessageKey, string> = {
   'broker.nextStart': '{seconds} 秒后启动',
   'broker.listeners': '本实例的监听端口',
   'broker.listening': '监听中',
+  'broker.portInUse': '端口 {port} 已被其他程序占用',
   'broker.unsupervised': '此控制台未运行 Broker 进程（是否通过 next dev 启动？）：请使用 npm start 启动。',
   'instance.mode.authenticated': '鉴权模式',
   'instance.mode.authenticatedExplained': '客户端将通过 AccessKey 签名、Token 或设备凭证鉴权。尚未生效：在鉴权功能上线前，Broker 按开放模式接受所有客户端。',

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   broker.setHttpHandler(brokerHttpHandler(db, config, broker));
 
   /** What each listener is bound to now, to tell what changed. */
-  const bound = new Map<string, { port: number; error: string | null }>();
+  const bound = new Map<string, { port: number; error: string | null; inUse: boolean }>();
   const key = (id: string, kind: ListenerKind) => `${id}/${kind}`;
   let lastVersion = -1;
   let reconciling: Promise<void> | null = null;
@@ -127,10 +127,10 @@ async function main(): Promise<void> {
             host: bindHost,
             tls: kind === 'tls' || kind === 'wss' ? tls : undefined,
           });
-          bound.set(key(row.id, kind), { port, error: null });
+          bound.set(key(row.id, kind), { port, error: null, inUse: false });
         } catch (err) {
-          const message = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${port} is in use` : String(err);
-          bound.set(key(row.id, kind), { port, error: message });
+          const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+          bound.set(key(row.id, kind), { port, error: inUse ? `port ${port} is in use` : String(err), inUse });
         }
       }
     }
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   function listenerStatus(): ListenerStatus[] {
     return [...bound.entries()].map(([k, v]) => {
       const [instanceId, kind] = k.split('/') as [string, ListenerKind];
-      return { instanceId, kind, port: v.port, error: v.error };
+      return { instanceId, kind, port: v.port, error: v.error, inUse: v.inUse };
     });
   }
 

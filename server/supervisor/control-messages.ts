@@ -10,6 +10,8 @@ export interface ListenerStatus {
   port: number;
   /** Null while listening; the reason when the port could not be bound. */
   error: string | null;
+  /** Set when that reason is another program holding the port (the console words it itself). */
+  inUse?: boolean;
 }
 
 /** Broker → console. */

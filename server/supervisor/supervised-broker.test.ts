@@ -95,6 +95,7 @@ describe('the supervised broker process', () => {
     const tcp = () => supervisor.status().listeners.find((l) => l.instanceId === third.id && l.kind === 'tcp');
     await until(() => tcp()?.error != null, 'the TCP listener to report its error', 5000);
     assert.equal(tcp()!.error, `port ${ports.tcpPort} is in use`);
+    assert.equal(tcp()!.inUse, true, 'flagged for the console to word in its language');
     // The other three listen meanwhile.
     const others = supervisor.status().listeners.filter((l) => l.instanceId === third.id && l.kind !== 'tcp');
     assert.deepEqual(others.map((l) => l.error), [null, null, null]);
