@@ -9,9 +9,10 @@ import { Badge, type BadgeTone } from '@/components/ui/badge';
 import { Card } from '@/components/ui/card';
 import { useTRPC } from '@/lib/trpc/client';
 import type { BrokerStatus } from '@/server/supervisor/broker-supervisor';
+import type { ListenerStatus } from '@/server/supervisor/control-messages';
 import { DetailItem } from '../ui/detail-item';
 
-type InstanceState = 'running' | 'starting' | 'restarting' | 'stopped' | 'portError';
+type InstanceState = 'running' | 'starting' | 'restarting' | 'stopped' | 'portError' | 'listenerError';
 
 const tone: Record<InstanceState, BadgeTone> = {
   running: 'green',
@@ -19,6 +20,7 @@ const tone: Record<InstanceState, BadgeTone> = {
   restarting: 'amber',
   stopped: 'red',
   portError: 'red',
+  listenerError: 'red',
 };
 
 export function useBrokerStatus() {
@@ -26,13 +28,13 @@ export function useBrokerStatus() {
   return useQuery(trpc.broker.status.queryOptions(undefined, { refetchInterval: 3000 }));
 }
 
-/** An instance runs when the broker runs and all four of its listeners are bound. */
+/** An instance runs when the broker runs and all four of its listeners are bound; "port conflict" when another program holds one of its ports. */
 export function instanceState(status: BrokerStatus | undefined, instanceId: string): InstanceState {
   if (!status) return 'starting';
   if (status.state === 'restarting') return 'restarting';
   if (status.state === 'stopped' || status.state === 'stopping') return 'stopped';
   const mine = status.listeners.filter((l) => l.instanceId === instanceId);
-  if (mine.some((l) => l.error)) return 'portError';
+  if (mine.some((l) => l.error)) return mine.some((l) => l.code === 'EADDRINUSE') ? 'portError' : 'listenerError';
   return status.state === 'running' && mine.length === 4 ? 'running' : 'starting';
 }
 
@@ -45,6 +47,22 @@ export function StatusBadge({ instanceId }: { instanceId: string }) {
       {t(`instance.status.${state}`)}
     </Badge>
   );
+}
+
+/** Why a listener is not open, in the console's language where the broker gave a known reason. */
+function listenerError(l: ListenerStatus, t: ReturnType<typeof useI18n>['t']): string {
+  switch (l.code) {
+    case 'EADDRINUSE':
+      return t('broker.portInUse', { port: l.port });
+    case 'EACCES':
+      return t('broker.portDenied', { port: l.port });
+    case 'EADDRNOTAVAIL':
+      return t('broker.bindUnavailable');
+    case 'CERTIFICATE':
+      return t('broker.certificateUnusable');
+    default:
+      return l.error ?? '';
+  }
 }
 
 function duration(ms: number): string {
@@ -61,6 +79,8 @@ export function BrokerCard({ instanceId }: { instanceId: string }) {
   if (!data) return null;
   const state = instanceState(data, instanceId);
   const listeners = data.listeners.filter((l) => l.instanceId === instanceId);
+  // The same for the TLS and WSS listeners: which file and what is wrong with it, said once.
+  const certificateError = listeners.find((l) => l.code === 'CERTIFICATE')?.error;
   return (
     <Card title={t('broker.title')} description={t('broker.description')}>
       {!data.supervised ? (
@@ -97,13 +117,19 @@ export function BrokerCard({ instanceId }: { instanceId: string }) {
                   <span className="font-mono uppercase">{l.kind}</span>
                   <span className="font-mono">{l.port}</span>
                   {l.error ? (
-                    <Badge tone="red">{l.inUse ? t('broker.portInUse', { port: l.port }) : l.error}</Badge>
+                    <Badge tone="red">{listenerError(l, t)}</Badge>
                   ) : (
                     <Badge tone="green">{t('broker.listening')}</Badge>
                   )}
                 </li>
               ))}
             </ul>
+            {certificateError && (
+              <div role="alert" data-testid="certificate-error" className="mt-2 space-y-1 text-sm text-red-700">
+                <p className="break-all font-mono text-xs">{certificateError}</p>
+                <p>{t('broker.certificateHelp')}</p>
+              </div>
+            )}
           </div>
         </div>
       )}

@@ -29,6 +29,7 @@ const NO_COUNTERS = {
   running: 'stats.noAnswer',
   starting: 'stats.starting',
   portError: 'stats.portError',
+  listenerError: 'stats.portError',
   restarting: 'stats.unavailable',
   stopped: 'stats.unavailable',
 } as const;

@@ -17,7 +17,7 @@ import { controlMethods } from './control/methods';
 import { instanceSettings } from './policy/instance-settings';
 import { ProductPolicy } from './policy/product-policy';
 import { SnapshotLoader } from './policy/snapshot';
-import { loadOrCreateCertificate } from './tls/certificate';
+import { CertificateError, loadOrCreateCertificate, type ServerCertificate } from './tls/certificate';
 import { SqlitePersistence } from './store/sqlite';
 import { RuleEngine, setRuleEngine } from './rules/engine';
 import type { ClusterConfig } from './rules/types';
@@ -35,7 +35,10 @@ const portOf = (instance: Instance, kind: ListenerKind): number =>
 const POLL_MS = 500;
 /** How often the AccessKeys clients authenticated with are marked used (accessKeys.lastUsedAt). */
 const USED_KEYS_FLUSH_MS = 5000;
-/** A listener that could not bind (its port was taken) is tried again this often, whether or not anything changed. */
+/**
+ * A listener that could not open (its port was taken, or the TLS certificate could not be
+ * loaded) is tried again this often, whether or not anything changed.
+ */
 const LISTEN_RETRY_MS = 5000;
 
 const send = (msg: BrokerMessage) => process.send?.(msg);
@@ -46,7 +49,6 @@ async function main(): Promise<void> {
   const bindHost = config.brokerBind;
   const db = openDatabase(config.dataDir);
   const sqlite: Database.Database = db.$client;
-  const tls = await loadOrCreateCertificate(config.dataDir, { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile });
   const persistence = new SqlitePersistence(config.dataDir);
   // Trace events and samples go to <dataDir>/telemetry.db from a worker thread (server/telemetry/).
   const telemetry = TelemetryWriter.tryOpen(config.dataDir, { retentionDays: readRetentionDays(db) });
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
   broker.setHttpHandler(brokerHttpHandler(db, config, broker));
 
   /** What each listener is bound to now, to tell what changed. */
-  const bound = new Map<string, { port: number; error: string | null; inUse: boolean }>();
+  const bound = new Map<string, { port: number; error: string | null; code: string | null }>();
   const key = (id: string, kind: ListenerKind) => `${id}/${kind}`;
   let lastVersion = -1;
   let reconciling: Promise<void> | null = null;
@@ -74,6 +76,26 @@ async function main(): Promise<void> {
     const row = db.select().from(rocketmqClusters).where(eq(rocketmqClusters.id, id)).get();
     return row ? clusterConfig(row) : undefined;
   };
+
+  /**
+   * The certificate of the TLS and WSS listeners. While it cannot be loaded (the user's files
+   * are missing or wrong, say) those listeners report why and the others serve: a broker that
+   * exited instead would be restarted forever with the reason only in a log. It is tried again
+   * with every retry of the failed listeners, so fixing the files is enough.
+   */
+  let certificate: ServerCertificate | null = null;
+  let certificateError: string | null = null;
+  async function loadCertificate(): Promise<void> {
+    if (certificate) return;
+    try {
+      certificate = await loadOrCreateCertificate(config.dataDir, { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile });
+      certificateError = null;
+    } catch (err) {
+      const message = err instanceof CertificateError ? err.message : `TLS: ${String(err)}`;
+      if (message !== certificateError) logError(message);
+      certificateError = message;
+    }
+  }
 
   async function reconcile(): Promise<void> {
     telemetry?.setRetentionDays(readRetentionDays(db));
@@ -113,24 +135,30 @@ async function main(): Promise<void> {
       }
     }
     ruleEngine.apply(broker, clusterRows.map(clusterConfig), ruleRows);
+    await loadCertificate();
     for (const row of rows) {
       for (const kind of KINDS) {
         const port = portOf(row, kind);
         const current = bound.get(key(row.id, kind));
         if (current && current.port === port && current.error === null) continue;
         if (current && current.error === null) await broker.closeListener(row.id, kind);
+        const tls = kind === 'tls' || kind === 'wss' ? certificate : undefined;
+        if (tls === null) {
+          bound.set(key(row.id, kind), { port, error: certificateError, code: 'CERTIFICATE' });
+          continue;
+        }
         try {
           await broker.listen({
             instanceId: row.id,
             kind,
             port,
             host: bindHost,
-            tls: kind === 'tls' || kind === 'wss' ? tls : undefined,
+            tls,
           });
-          bound.set(key(row.id, kind), { port, error: null, inUse: false });
+          bound.set(key(row.id, kind), { port, error: null, code: null });
         } catch (err) {
-          const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
-          bound.set(key(row.id, kind), { port, error: inUse ? `port ${port} is in use` : String(err), inUse });
+          const code = (err as NodeJS.ErrnoException).code ?? null;
+          bound.set(key(row.id, kind), { port, error: code === 'EADDRINUSE' ? `port ${port} is in use` : String(err), code });
         }
       }
     }
@@ -152,7 +180,7 @@ async function main(): Promise<void> {
   function listenerStatus(): ListenerStatus[] {
     return [...bound.entries()].map(([k, v]) => {
       const [instanceId, kind] = k.split('/') as [string, ListenerKind];
-      return { instanceId, kind, port: v.port, error: v.error, inUse: v.inUse };
+      return { instanceId, kind, port: v.port, error: v.error, ...(v.code ? { code: v.code } : {}) };
     });
   }
 

@@ -8,10 +8,15 @@ export interface ListenerStatus {
   instanceId: string;
   kind: 'tcp' | 'tls' | 'ws' | 'wss';
   port: number;
-  /** Null while listening; the reason when the port could not be bound. */
+  /** Null while listening; the reason (in English) when the listener could not open. */
   error: string | null;
-  /** Set when that reason is another program holding the port (the console words it itself). */
-  inUse?: boolean;
+  /**
+   * What kind of reason, for the console to word it in its language: the error code of
+   * listen() (EADDRINUSE: another program holds the port; EACCES: not allowed to use it;
+   * EADDRNOTAVAIL: the bind address is not this machine's), or CERTIFICATE (the TLS
+   * certificate cannot be loaded; `error` says which file and why).
+   */
+  code?: string;
 }
 
 /** Broker → console. */

@@ -1,14 +1,20 @@
 /**
  * The real broker process under the real supervisor, on a temporary data directory: it
  * serves the instances of the database, follows changes made by another process within a
- * second, is restarted after a SIGKILL, and disconnects MQTT 5 clients with 0x8B on stop.
+ * second, is restarted after a SIGKILL, and disconnects MQTT 5 clients with 0x8B on stop; with
+ * a TLS certificate it cannot load, it serves TCP and WebSocket and says why TLS waits.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import mqtt from 'mqtt';
 import { instances, type Instance } from '@/db/schema';
+import { loadOrCreateCertificate } from '../broker/tls/certificate';
 import type { TempBackend } from '../testing/temp-backend';
 import type { BrokerSupervisor } from './broker-supervisor';
 import { freePorts, insertInstance, startBrokerProcess, until, type BrokerProcess } from './testing/broker-process';
@@ -95,7 +101,7 @@ describe('the supervised broker process', () => {
     const tcp = () => supervisor.status().listeners.find((l) => l.instanceId === third.id && l.kind === 'tcp');
     await until(() => tcp()?.error != null, 'the TCP listener to report its error', 5000);
     assert.equal(tcp()!.error, `port ${ports.tcpPort} is in use`);
-    assert.equal(tcp()!.inUse, true, 'flagged for the console to word in its language');
+    assert.equal(tcp()!.code, 'EADDRINUSE', 'flagged for the console to word in its language');
     // The other three listen meanwhile.
     const others = supervisor.status().listeners.filter((l) => l.instanceId === third.id && l.kind !== 'tcp');
     assert.deepEqual(others.map((l) => l.error), [null, null, null]);
@@ -142,5 +148,50 @@ describe('the supervised broker process', () => {
     client.end(true);
     assert.equal(supervisor.status().state, 'stopped');
     assert.equal(await canConnect(first.tcpPort), false);
+  });
+});
+
+describe('the supervised broker with TLS certificate files it cannot load', () => {
+  it('serves TCP and WebSocket meanwhile, says which file is wrong on the TLS listeners, and uses the files once they are fixed', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'magpie-cert-'));
+    const certFile = path.join(dir, 'server.crt');
+    const keyFile = path.join(dir, 'server.key');
+    const broker = await startBrokerProcess({ MAGPIE_TLS_CERT_FILE: certFile, MAGPIE_TLS_KEY_FILE: keyFile });
+    try {
+      const { instance, supervisor } = broker;
+      const listener = (kind: string) => supervisor.status().listeners.find((l) => l.instanceId === instance.id && l.kind === kind);
+      // Running, not restarting over and over: the broker did not exit over its certificate.
+      assert.equal(supervisor.status().state, 'running');
+      for (const kind of ['tls', 'wss']) {
+        assert.equal(listener(kind)?.code, 'CERTIFICATE');
+        assert.match(listener(kind)!.error!, new RegExp(`cannot read the certificate file ${certFile}: no such file`));
+      }
+      assert.equal(listener('tcp')?.error, null);
+      assert.equal(listener('ws')?.error, null);
+      assert.equal(await roundTrip(`mqtt://127.0.0.1:${instance.tcpPort}`, `ws://127.0.0.1:${instance.wsPort}/mqtt`), 'Orders/eu/1 hello');
+      assert.equal(await canConnect(instance.tlsPort), false);
+
+      // The user puts a certificate and its key in place; no restart.
+      const made = await loadOrCreateCertificate(path.join(dir, 'made'));
+      fs.writeFileSync(keyFile, made.key);
+      fs.writeFileSync(certFile, made.cert);
+      await until(() => listener('tls')?.error === null && listener('wss')?.error === null, 'the TLS listeners to open', 15_000);
+      assert.equal(supervisor.status().restarts, 0);
+      const served = await new Promise<string>((resolve, reject) => {
+        const socket = tls.connect({ port: instance.tlsPort, host: '127.0.0.1', rejectUnauthorized: false }, () => {
+          resolve(socket.getPeerX509Certificate()!.fingerprint256);
+          socket.destroy();
+        });
+        socket.once('error', reject);
+      });
+      assert.equal(served, made.fingerprint256, 'the TLS listener serves the files put in place');
+      assert.equal(
+        await roundTrip(`mqtts://127.0.0.1:${instance.tlsPort}`, `wss://127.0.0.1:${instance.wssPort}/mqtt`, { protocolVersion: 5 }),
+        'Orders/eu/1 hello',
+      );
+    } finally {
+      await broker.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -68,13 +68,14 @@ export interface BrokerProcess {
   stop(): Promise<void>;
 }
 
-export async function startBrokerProcess(): Promise<BrokerProcess> {
+/** `env`: more settings for the broker (MAGPIE_TLS_CERT_FILE, say). */
+export async function startBrokerProcess(env: Record<string, string> = {}): Promise<BrokerProcess> {
   const backend = tempBackend();
   const instance = await insertInstance(backend, 'first');
   const supervisor = new BrokerSupervisor({
     entry,
     execArgv: [...BROKER_EXEC_ARGV],
-    env: { ...process.env, MAGPIE_DATA_DIR: backend.dataDir, MAGPIE_BROKER_BIND: '127.0.0.1' },
+    env: { ...process.env, MAGPIE_DATA_DIR: backend.dataDir, MAGPIE_BROKER_BIND: '127.0.0.1', ...env },
     log: () => {},
   });
   supervisor.start();
