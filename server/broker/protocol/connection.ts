@@ -165,8 +165,7 @@ export class Connection implements FrameSink, SessionLink, Timed, Flushable, Cli
     if (this.state >= ConnState.Closing) return;
     this.lastSeen = Date.now();
     feedFrames(this, chunk, this.instance.settings.maxPacketSize);
-    this.instance.batcher.flushOwn(this);
-    this.instance.batcher.afterInput();
+    this.instance.batcher.afterRead(this);
   }
 
   acceptsFrames(): boolean {

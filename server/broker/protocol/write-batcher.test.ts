@@ -34,11 +34,12 @@ describe('WriteBatcher', () => {
   it('flushes early when pending output has waited through a long burst of input', async () => {
     const log: string[] = [];
     const batcher = new WriteBatcher(() => log.push('commit'), undefined, 1, 0);
+    const quiet = target(log, 'quiet'); // a reader with nothing to send
     batcher.schedule(target(log, 'first'));
-    batcher.afterInput();
+    batcher.afterRead(quiet);
     assert.deepEqual(log, [], 'a short wait is batched');
     busyWait(2); // the rest of a long poll phase
-    batcher.afterInput();
+    batcher.afterRead(quiet);
     assert.deepEqual(log, ['commit', 'first'], 'left before the end of the turn');
     batcher.schedule(target(log, 'second'));
     await nextTurn();
@@ -49,8 +50,8 @@ describe('WriteBatcher', () => {
     const log: string[] = [];
     const batcher = new WriteBatcher(() => log.push('commit'), undefined, 1000, 2);
     const read = (name: string) => {
-      batcher.schedule(target(log, name));
-      batcher.afterInput();
+      batcher.schedule(target(log, name)); // a delivery this read made
+      batcher.afterRead(target(log, `${name}'s reader`)); // which had nothing to send itself
     };
     const sent = () => log.filter((x) => x !== 'commit');
     read('r1');
@@ -67,7 +68,7 @@ describe('WriteBatcher', () => {
     await nextTurn();
     assert.deepEqual(sent(), ['r1', 'r2', 'r3', 'r4', 'r5']);
     // Two reads last turn: eager again. A read with nothing to send counts too.
-    batcher.afterInput();
+    batcher.afterRead(target(log, 'quiet'));
     read('r6');
     assert.deepEqual(sent().slice(5), ['r6']);
     read('r7');
@@ -80,7 +81,19 @@ describe('WriteBatcher', () => {
     assert.deepEqual(sent().slice(7), ['r8']);
   });
 
-  it("sends a connection's own output after its read unless a commit is pending, the rest with the batch", async () => {
+  it('sends what a read produced in the order it was produced: the deliveries before the acknowledgement', () => {
+    const log: string[] = [];
+    const batcher = new WriteBatcher(() => log.push('commit'));
+    const publisher = target(log, 'puback');
+    // A PUBLISH is routed, then acknowledged.
+    batcher.schedule(target(log, 'subscriber 1'));
+    batcher.schedule(target(log, 'subscriber 2'));
+    batcher.schedule(publisher);
+    batcher.afterRead(publisher);
+    assert.deepEqual(log, ['commit', 'subscriber 1', 'subscriber 2', 'puback']);
+  });
+
+  it("in a busy turn, sends a connection's own output after its read unless a commit is pending, the rest with the batch", async () => {
     const log: string[] = [];
     let uncommitted = false;
     const batcher = new WriteBatcher(() => {
@@ -91,13 +104,13 @@ describe('WriteBatcher', () => {
     const other = target(log, 'other');
     batcher.schedule(other);
     batcher.schedule(reader);
-    batcher.flushOwn(reader);
+    batcher.afterRead(reader);
     assert.deepEqual(log, ['reader'], "the reader's answer leaves; nothing needed committing");
-    batcher.flushOwn(reader);
+    batcher.afterRead(reader);
     assert.deepEqual(log, ['reader'], 'nothing more to send for it');
     uncommitted = true; // e.g. a persistent subscriber's copy was stored by this read
     batcher.schedule(reader);
-    batcher.flushOwn(reader);
+    batcher.afterRead(reader);
     assert.deepEqual(log, ['reader'], 'an acknowledgement waits for the commit of what it acknowledges');
     await nextTurn();
     assert.deepEqual(log, ['reader', 'commit', 'other', 'reader']);
@@ -115,10 +128,10 @@ describe('WriteBatcher', () => {
     }, () => failing, 0);
     batcher.schedule(target(log, 'ack'));
     await nextTurn();
-    batcher.afterInput(); // no early attempt while waiting for the retry
+    batcher.afterRead(target(log, 'quiet')); // no early attempt while waiting for the retry
     const later = target(log, 'later');
     batcher.schedule(later);
-    batcher.flushOwn(later); // nor a connection's own answers
+    batcher.afterRead(later); // nor a connection's own answers
     await nextTurn();
     assert.deepEqual(log, [], 'no byte leaves without a commit');
     assert.equal(attempts, 1, 'one attempt until the retry (one error logged, not one per read)');

@@ -7,14 +7,14 @@
  * had at most `eagerReads` reads), the first reads of a turn flush at once: a lightly loaded
  * broker then answers each packet as soon as it is handled, as an unbatched broker would,
  * instead of after every other read of the turn. A busy broker's turns are long, and it
- * batches everything: extra writes would cost it CPU and buy nothing. And after any read,
- * the reading connection's own output leaves at once (`flushOwn`): batching it would save
+ * batches everything: extra writes would cost it CPU and buy nothing, except the reading
+ * connection's own output, which leaves after its read (`flushOwn`): batching it would save
  * no write.
  *
  * A turn can be long: after a stall (the process was descheduled, a garbage collection) the
  * poll phase may hand over hundreds of ready sockets at once. So that the first of them do
  * not wait for the last, what is pending also leaves once it has waited `maxDelayMs`,
- * checked after each read (`afterInput`).
+ * checked after each read (`afterRead`).
  *
  * Before any bytes leave, every instance store commits: an acknowledgement is only sent
  * once what it acknowledges is durable (group commit, one transaction per flush).
@@ -68,10 +68,15 @@ export class WriteBatcher {
   }
 
   /**
-   * Called after each read: flushes at once early in a turn, and later in the turn once what
-   * is pending has waited long enough.
+   * Called after each read (by the connection that read). Early in a short turn everything
+   * pending leaves at once, in the order it was produced: a PUBLISH is routed before it is
+   * acknowledged, so the subscribers' copies go out before the publisher's PUBACK. (Writing
+   * the PUBACK first would make every delivery wait for it: on loopback that write also runs
+   * the receiver's TCP input and wakes it, which may preempt the broker.) Later in a turn,
+   * what is pending leaves once it has waited long enough; meanwhile the reader's own output
+   * leaves now (see flushOwn).
    */
-  afterInput(): void {
+  afterRead(reader: Flushable): void {
     const reads = ++this.readsThisTurn;
     if (reads === 1 && this.readsLastTurn > this.eagerReads && performance.now() - this.lastTurnAt > IDLE_MS) this.readsLastTurn = 0;
     if (this.pending.length === 0) {
@@ -82,19 +87,21 @@ export class WriteBatcher {
       }
       return;
     }
+    if (this.retryTimer !== null) return;
     const eager = reads <= this.eagerReads && this.readsLastTurn <= this.eagerReads;
-    if (this.retryTimer === null && (eager || performance.now() - this.since >= this.maxDelayMs)) this.run();
+    if (eager || performance.now() - this.since >= this.maxDelayMs) this.run();
+    else this.flushOwn(reader);
   }
 
   /**
-   * After a connection's read: what it has to send leaves now rather than with the batch,
-   * unless that needs a commit (one transaction per read would cost more than the wait).
-   * These are its answers to what it sent (acks, deliveries its acks made room for), which
-   * the rest of the turn would not add to; in a fan-in, the subscriber's next messages
-   * then leave as soon as its acknowledgements are read instead of after the whole turn.
+   * In a busy turn, after a connection's read: what it has to send leaves now rather than
+   * with the batch, unless that needs a commit (one transaction per read would cost more than
+   * the wait). These are its answers to what it sent (acks, deliveries its acks made room
+   * for), which the rest of the turn would not add to; in a fan-in, the subscriber's next
+   * messages then leave as soon as its acknowledgements are read instead of after the turn.
    */
-  flushOwn(target: Flushable): void {
-    if (!target.flushQueued || this.retryTimer !== null || this.uncommitted()) return;
+  private flushOwn(target: Flushable): void {
+    if (!target.flushQueued || this.uncommitted()) return;
     target.flushQueued = false; // it stays in `pending`, where run() now skips it
     try {
       target.flush();
