@@ -54,10 +54,8 @@ function onPacket(socket: net.Socket, type: number, flags: number, buf: Buffer, 
       const qos = (flags >> 1) & 3;
       const topicLength = buf.readUInt16BE(start);
       const topic = buf.toString('utf8', start + 2, start + 2 + topicLength);
-      if (qos > 0) {
-        const puback = Buffer.from([0x40, 2, buf[start + 2 + topicLength], buf[start + 3 + topicLength]]);
-        socket.write(puback);
-      }
+      // The subscribers' copies first, then the PUBACK: writing the PUBACK first makes every
+      // delivery wait for that write (as our broker does, write-batcher.ts).
       for (const s of subscribers.get(topic) ?? []) {
         // The packet as it came, retain and DUP cleared, with a packet ID of this connection's.
         const out = Buffer.from(buf.subarray(headerStart, end));
@@ -68,6 +66,7 @@ function onPacket(socket: net.Socket, type: number, flags: number, buf: Buffer, 
         }
         s.write(out);
       }
+      if (qos > 0) socket.write(Buffer.from([0x40, 2, buf[start + 2 + topicLength], buf[start + 3 + topicLength]]));
       break;
     }
     case PINGREQ:
