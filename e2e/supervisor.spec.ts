@@ -2,7 +2,8 @@
  * The broker process as the console shows it, for real: killed, it is restarted and the
  * instance page says so (restarts, last exit, Running again); a port another program took
  * meanwhile shows as a port conflict on that listener, and the broker takes the port as soon
- * as it is free again, without anyone editing the instance. Ends with the broker running.
+ * as it is free again, without anyone editing the instance; while the broker is down, the
+ * statistics card says so. Ends with the broker running.
  */
 import net from 'node:net';
 import { expect, test, type Page } from '@playwright/test';
@@ -68,4 +69,33 @@ test('a killed broker is restarted and the page shows it; a port taken meanwhile
   await expect(status).toContainText('Running');
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${instance.tcpPort}`, { clientId: 'after-restart', reconnectPeriod: 0, connectTimeout: 5000 });
   await client.endAsync();
+});
+
+test('while the broker is down, the statistics card says so instead of showing old counters', async () => {
+  await page.goto(`/instances/${instance.id}`);
+  const status = page.getByTestId('broker-status');
+  const pidValue = status.locator('dd').nth(1);
+  await expect(page.getByTestId('instance-stats')).toBeVisible();
+  const downMessage = page.getByText('No counters right now: the broker is not running.');
+  await expect(downMessage).toHaveCount(0);
+
+  // Each crash soon after the last doubles the supervisor's wait before the next start
+  // (0.5, 1, 2, 4 s at least): after four, the broker stays down longer than the card's
+  // 3 s poll, so the card must notice.
+  for (let kill = 0; kill < 4; kill++) {
+    await expect(status).toContainText('Running', { timeout: 30_000 });
+    const pid = Number(await pidValue.innerText());
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, 'SIGKILL');
+    await expect(pidValue).not.toHaveText(String(pid), { timeout: 15_000 });
+  }
+  await expect(downMessage).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByTestId('instance-stats')).toHaveCount(0);
+  await expect(page.getByTestId('no-listeners')).toHaveText('None open while the broker is not running.');
+  await snap(page, '12d-broker-down-no-counters');
+
+  // Back up: the counters return by themselves.
+  await expect(status).toContainText('Running', { timeout: 30_000 });
+  await expect(page.getByTestId('instance-stats')).toBeVisible({ timeout: 15_000 });
+  await expect(downMessage).toHaveCount(0);
 });

@@ -111,6 +111,11 @@ export function BrokerCard({ instanceId }: { instanceId: string }) {
           </dl>
           <div>
             <h3 className="mb-2 text-xs font-medium text-slate-500">{t('broker.listeners')}</h3>
+            {listeners.length === 0 && (
+              <p className="text-sm text-slate-500" data-testid="no-listeners">
+                {t(data.state === 'running' ? 'broker.listenersOpening' : 'broker.noListeners')}
+              </p>
+            )}
             <ul className="flex flex-wrap gap-2 text-sm">
               {listeners.map((l) => (
                 <li key={l.kind} data-testid={`listener-${l.kind}`} className="flex items-center gap-2 rounded border border-slate-200 px-2 py-1">

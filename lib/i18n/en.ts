@@ -320,6 +320,8 @@ export const en = {
   'broker.lastExit': 'Last exit',
   'broker.nextStart': 'Next start in {seconds} s',
   'broker.listeners': 'Listeners of this instance',
+  'broker.noListeners': 'None open while the broker is not running.',
+  'broker.listenersOpening': 'Being opened: they appear in a second or two.',
   'broker.listening': 'Listening',
   'broker.portInUse': 'Port {port} is in use by another program',
   'broker.portDenied': 'Not allowed to listen on port {port} (ports below 1024 need root or CAP_NET_BIND_SERVICE)',

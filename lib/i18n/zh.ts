@@ -318,6 +318,8 @@ export const zh: Record<MessageKey, string> = {
   'broker.lastExit': '上次退出',
   'broker.nextStart': '{seconds} 秒后启动',
   'broker.listeners': '本实例的监听端口',
+  'broker.noListeners': 'Broker 未运行，暂无监听端口。',
+  'broker.listenersOpening': '正在打开，一两秒内显示。',
   'broker.listening': '监听中',
   'broker.portInUse': '端口 {port} 已被其他程序占用',
   'broker.portDenied': '无权监听端口 {port}（1024 以下的端口需要 root 权限或 CAP_NET_BIND_SERVICE）',
