@@ -272,7 +272,11 @@ async function main(): Promise<void> {
         // 0.41-0.85 ms (ours and Mosquitto alike); after one unmeasured run, 0.29-0.43 ms.
         const unmeasured = { topology: 'pairs', clients: pairs, qos: 1, payload: 64, mode: 'rate', rate: LATENCY_RATES[0], durationMs: Math.min(opts.latencyMs, 4000) } as const;
         log(`latency: one unmeasured run per broker at ${LATENCY_RATES[0].toLocaleString('en-US')} msg/s`);
-        for (const b of Object.values(brokers)) if (b.alive()) await runLoop(b, lg!, opts, unmeasured).catch(() => {});
+        for (const b of Object.values(brokers)) {
+          if (!b.alive()) continue;
+          // A failure here is reported; the measured run that follows will show whether it matters.
+          await runLoop(b, lg!, opts, unmeasured).catch((err: Error) => log(`  unmeasured run on ${b.name} failed: ${err.message}`));
+        }
         for (const rate of LATENCY_RATES) {
           log(`latency: ${pairs} pairs, QoS 1, 64 B at ${rate.toLocaleString('en-US')} msg/s`);
           const r = await forEachBroker(
