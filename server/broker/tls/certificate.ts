@@ -55,7 +55,10 @@ export async function loadOrCreateCertificate(dataDir: string, files: Certificat
     }
     const certPath = path.resolve(certFile);
     const keyPath = path.resolve(keyFile);
-    const [cert, key] = await Promise.all([readText(certPath, 'certificate'), readText(keyPath, 'key')]);
+    // One after the other: with both files missing, the error always names the certificate
+    // (in parallel it named whichever read failed first).
+    const cert = await readText(certPath, 'certificate');
+    const key = await readText(keyPath, 'key');
     const checked = check(cert, certPath, key, keyPath);
     if (checked.validTo.getTime() < Date.now()) {
       console.warn(`TLS: the certificate in ${certPath} expired on ${checked.validTo.toISOString()}`);
