@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   broker.setHttpHandler(brokerHttpHandler(db, config, broker));
 
   /** What each listener is bound to now, to tell what changed. */
-  const bound = new Map<string, { port: number; error: string | null; code: string | null }>();
+  const bound = new Map<string, Pick<ListenerStatus, 'port' | 'error' | 'code'>>();
   const key = (id: string, kind: ListenerKind) => `${id}/${kind}`;
   let lastVersion = -1;
   let reconciling: Promise<void> | null = null;
@@ -155,9 +155,9 @@ async function main(): Promise<void> {
             host: bindHost,
             tls,
           });
-          bound.set(key(row.id, kind), { port, error: null, code: null });
+          bound.set(key(row.id, kind), { port, error: null });
         } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code ?? null;
+          const code = (err as NodeJS.ErrnoException).code;
           bound.set(key(row.id, kind), { port, error: code === 'EADDRINUSE' ? `port ${port} is in use` : String(err), code });
         }
       }
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
   function listenerStatus(): ListenerStatus[] {
     return [...bound.entries()].map(([k, v]) => {
       const [instanceId, kind] = k.split('/') as [string, ListenerKind];
-      return { instanceId, kind, port: v.port, error: v.error, ...(v.code ? { code: v.code } : {}) };
+      return { instanceId, kind, ...v };
     });
   }
 
