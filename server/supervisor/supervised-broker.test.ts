@@ -2,7 +2,8 @@
  * The real broker process under the real supervisor, on a temporary data directory: it
  * serves the instances of the database, follows changes made by another process within a
  * second, is restarted after a SIGKILL, and disconnects MQTT 5 clients with 0x8B on stop; with
- * a TLS certificate it cannot load, it serves TCP and WebSocket and says why TLS waits.
+ * a TLS certificate it cannot load, it serves TCP and WebSocket and says why TLS waits; told to
+ * bind an address the machine does not have, it keeps running and says so on every listener.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -192,6 +193,30 @@ describe('the supervised broker with TLS certificate files it cannot load', () =
     } finally {
       await broker.stop();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the supervised broker told to bind an address this machine does not have', () => {
+  it('keeps running and reports every listener as EADDRNOTAVAIL, for the console to word', async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine.
+    const broker = await startBrokerProcess({ MAGPIE_BROKER_BIND: '192.0.2.1' });
+    try {
+      const { instance, supervisor } = broker;
+      const mine = () => supervisor.status().listeners.filter((l) => l.instanceId === instance.id);
+      await until(() => mine().length === 4 && mine().every((l) => l.error !== null), 'the four listeners to report their error', 5000);
+      for (const l of mine()) {
+        assert.equal(l.code, 'EADDRNOTAVAIL', `${l.kind}: ${l.error}`);
+        assert.match(l.error!, /192\.0\.2\.1/, 'the message names the address');
+      }
+      assert.equal(await canConnect(instance.tcpPort), false);
+      // The broker did not exit over it: a while later it is still the first process.
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(supervisor.status().state, 'running');
+      assert.equal(supervisor.status().restarts, 0);
+      assert.equal(mine().filter((l) => l.code === 'EADDRNOTAVAIL').length, 4);
+    } finally {
+      await broker.stop();
     }
   });
 });
