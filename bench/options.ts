@@ -21,6 +21,8 @@ export interface Options {
   window: number;
   /** How long each fixed-rate latency run is measured. */
   latencyMs: number;
+  /** Fixed-rate runs per broker and rate, interleaved with the other brokers' (see bench/README.md). */
+  latencyRounds: number;
   /** Per phase: time allowed for running disturbed runs again. */
   retryBudgetMs: number;
   /** Our broker's telemetry: off (default), on, or both (a second column, ours-telemetry, to compare). */
@@ -30,7 +32,7 @@ export interface Options {
 }
 
 export function parseOptions(argv: string[]): Options {
-  const known = ['brokers', 'only', 'workers', 'warmup', 'duration', 'latency-duration', 'retry-budget', 'idle', 'out', 'filter', 'window', 'telemetry', 'profile'];
+  const known = ['brokers', 'only', 'workers', 'warmup', 'duration', 'latency-duration', 'latency-rounds', 'retry-budget', 'idle', 'out', 'filter', 'window', 'telemetry', 'profile'];
   for (const a of argv) {
     const name = /^--([a-z-]+)(=|$)/.exec(a)?.[1];
     if (a === '--quick') continue;
@@ -48,13 +50,16 @@ export function parseOptions(argv: string[]): Options {
     for (const p of picked) if (!all.includes(p)) throw new Error(`--${name}: unknown ${p} (one of ${all.join(', ')})`);
     return picked;
   };
+  const rounds = get('latency-rounds');
+  if (rounds !== undefined && !(Number.isInteger(Number(rounds)) && Number(rounds) >= 1)) throw new Error(`--latency-rounds: a whole number from 1, not ${rounds}`);
   return {
     brokers: list('brokers', BROKER_NAMES),
     phases: list('only', PHASES),
     workers: Number(get('workers') ?? 2),
     warmupMs: Number(get('warmup') ?? (quick ? 0.5 : 1)) * 1000,
     durationMs: Number(get('duration') ?? (quick ? 1 : 2)) * 1000,
-    latencyMs: Number(get('latency-duration') ?? (quick ? 1 : 6)) * 1000,
+    latencyMs: Number(get('latency-duration') ?? (quick ? 1 : 4)) * 1000,
+    latencyRounds: Number(get('latency-rounds') ?? (quick ? 1 : 2)),
     retryBudgetMs: Number(get('retry-budget') ?? 120) * 1000,
     idle: get('idle') ? Number(get('idle')) : quick ? 2000 : null,
     quick,

@@ -34,7 +34,7 @@ export function render(
   out.push(
     `Machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGB} GB, ${machine.kernel}; Node ${machine.node}; ` +
       names.map((n) => machine.brokers[n].version).join('; ') +
-      `. ${opts.workers} load-generator processes; each run measured ${opts.durationMs / 1000} s (fixed-rate latency runs ${opts.latencyMs / 1000} s) after ${opts.warmupMs / 1000} s warm-up; fresh broker processes for each phase.`,
+      `. ${opts.workers} load-generator processes; each run measured ${opts.durationMs / 1000} s (fixed-rate latency: ${opts.latencyRounds} run${opts.latencyRounds > 1 ? 's' : ''} of ${opts.latencyMs / 1000} s per broker and rate${opts.latencyRounds > 1 ? ', interleaved' : ''}) after ${opts.warmupMs / 1000} s warm-up; fresh broker processes for each phase.`,
     '',
   );
   const headers = (metric: string) => ['scenario', ...names.map((n) => `${n} ${metric}`), ...others.map((o) => `ours/${o}`)];

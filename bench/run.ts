@@ -6,8 +6,8 @@
  * bench/README.md for what is measured and how to read it.
  *
  *   node --import tsx bench/run.ts [--brokers=ours,mosquitto,aedes,node-floor] [--only=idle,throughput,latency,persistent]
- *     [--workers=2] [--warmup=1] [--duration=2] [--latency-duration=6] [--window=4000] [--idle=N]
- *     [--filter=text] [--retry-budget=120] [--quick] [--out=file] [--telemetry=off|on|both] [--profile=dir]
+ *     [--workers=2] [--warmup=1] [--duration=2] [--latency-duration=4] [--latency-rounds=2]
+ *     [--window=4000] [--idle=N] [--filter=text] [--retry-budget=120] [--quick] [--out=file] [--telemetry=off|on|both] [--profile=dir]
  *
  * Modules: options.ts (the flags), scenarios.ts (what runs and what is measured), render.ts
  * (the tables and targets), lib/ (brokers and /proc, load-generator IPC, raw MQTT, histogram).
@@ -34,6 +34,7 @@ import { PHASES, parseOptions, type Phase } from './options';
 import { ok, render } from './render';
 import {
   BACKLOG,
+  combineRuns,
   LATENCY_RATES,
   QUIET_PCT,
   runBacklog,
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
     };
     log(`machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGB} GB, ${machine.kernel}, node ${machine.node}`);
     for (const n of names) log(`  ${n}: ${brokers[n]!.version} — ${brokers[n]!.setup}`);
-    log(`load: ${opts.workers} load-generator processes; warm-up ${opts.warmupMs / 1000} s, measured ${opts.durationMs / 1000} s per run (latency: ${opts.latencyMs / 1000} s)`);
+    log(`load: ${opts.workers} load-generator processes; warm-up ${opts.warmupMs / 1000} s, measured ${opts.durationMs / 1000} s per run (latency: ${opts.latencyRounds} × ${opts.latencyMs / 1000} s)`);
 
     const results: {
       idle?: PerBroker<IdleResult>;
@@ -145,6 +146,13 @@ async function main(): Promise<void> {
       await stopBrokers();
     };
     const noisy: string[] = [];
+    /** The latency phase's runs, per rate: one PerBroker per round. */
+    let latencyRounds: { rate: number; runs: PerBroker<Measured>[] }[] = [];
+
+    /** A fixed-rate run, for the log. */
+    const showLatency = (m: Measured) =>
+      `p50 ${num(m.latencyP50Ms)} ms, p99 ${num(m.latencyP99Ms)} ms, p99.9 ${num(m.latencyP999Ms)} ms, median 1-s p99 ${num(m.latencyP99MedianOfWindowsMs)} ms ` +
+      `(${m.latencyWindows} windows; ${num(m.deliveredPerSec)} msg/s delivered, ${num(m.brokerCpuUsPerMsg)} µs CPU/msg, other ${num(m.otherCpuPct)}%)`;
 
     /** Runs fn for every broker, rotating who goes first, so that no broker is always measured first. */
     let rotation = 0;
@@ -264,7 +272,7 @@ async function main(): Promise<void> {
       }
 
       if (phase === 'latency') {
-        results.latency = [];
+        latencyRounds = LATENCY_RATES.map((rate) => ({ rate, runs: [] }));
         const pairs = opts.quick ? 100 : 500;
         // Each broker first gets a run that is not measured. Without it, whichever broker went
         // first ran with load generators that had not yet run open loop, and its tail was worse:
@@ -277,17 +285,21 @@ async function main(): Promise<void> {
           // A failure here is reported; the measured run that follows will show whether it matters.
           await runLoop(b, lg!, opts, unmeasured).catch((err: Error) => log(`  unmeasured run on ${b.name} failed: ${err.message}`));
         }
-        for (const rate of LATENCY_RATES) {
-          log(`latency: ${pairs} pairs, QoS 1, 64 B at ${rate.toLocaleString('en-US')} msg/s`);
-          const r = await forEachBroker(
-            `${rate}/s`,
-            (b) => runLoop(b, lg!, opts, { topology: 'pairs', clients: pairs, qos: 1, payload: 64, mode: 'rate', rate, durationMs: opts.latencyMs }),
-            (m) =>
-              `p50 ${num(m.latencyP50Ms)} ms, p99 ${num(m.latencyP99Ms)} ms, p99.9 ${num(m.latencyP999Ms)} ms, median 1-s p99 ${num(m.latencyP99MedianOfWindowsMs)} ms ` +
-              `(${m.latencyWindows} windows; ${num(m.deliveredPerSec)} msg/s delivered, ${num(m.brokerCpuUsPerMsg)} µs CPU/msg, other ${num(m.otherCpuPct)}%)`,
-            LATENCY_ONLY.filter((n) => opts.brokers.includes(n)),
-          );
-          results.latency.push({ rate, results: r });
+        // Rounds: every broker's runs at one rate are spread over the phase, between the
+        // other brokers' runs, so that a slow drift of the machine (which moves a p99 by 2x
+        // within an hour here) does not fall on one broker only. Combined after the phase.
+        for (let round = 1; round <= opts.latencyRounds; round++) {
+          for (const rate of LATENCY_RATES) {
+            const label = opts.latencyRounds > 1 ? `${rate}/s (round ${round} of ${opts.latencyRounds})` : `${rate}/s`;
+            log(`latency: ${pairs} pairs, QoS 1, 64 B at ${rate.toLocaleString('en-US')} msg/s${opts.latencyRounds > 1 ? `, round ${round}` : ''}`);
+            const r = await forEachBroker(
+              label,
+              (b) => runLoop(b, lg!, opts, { topology: 'pairs', clients: pairs, qos: 1, payload: 64, mode: 'rate', rate, durationMs: opts.latencyMs }),
+              showLatency,
+              LATENCY_ONLY.filter((n) => opts.brokers.includes(n)),
+            );
+            latencyRounds.find((x) => x.rate === rate)!.runs.push(r);
+          }
         }
       }
 
@@ -311,6 +323,16 @@ async function main(): Promise<void> {
         log(`${phase}: running ${deferred.length} disturbed or failed run(s) again`);
         await rerunDisturbed();
       }
+      if (phase === 'latency') {
+        // After the reruns, which replace a disturbed round's result.
+        results.latency = latencyRounds.map(({ rate, runs }) => ({ rate, results: combinePerBroker(runs) }));
+        if (opts.latencyRounds > 1) for (const { rate, results: r } of results.latency) {
+          for (const [n, m] of Object.entries(r)) {
+            const v = ok(m);
+            if (v) log(`  ${rate}/s · ${n} (${opts.latencyRounds} rounds): ${showLatency(v)}`);
+          }
+        }
+      }
       log(`  (${phase}: ${Math.round((Date.now() - t0) / 1000)} s)`);
       await endPhase(phase);
     }
@@ -328,6 +350,7 @@ async function main(): Promise<void> {
         warmupMs: opts.warmupMs,
         durationMs: opts.durationMs,
         latencyDurationMs: opts.latencyMs,
+        latencyRounds: opts.latencyRounds,
         window: opts.window,
         quick: opts.quick,
         latencyRates: LATENCY_RATES,
@@ -339,11 +362,22 @@ async function main(): Promise<void> {
       failedOnce,
       targets: report.targets,
     };
-    fs.writeFileSync(opts.out, `${JSON.stringify(json, null, 2)}\n`);
+    // The histograms are there to combine rounds; the figures drawn from them are written.
+    fs.writeFileSync(opts.out, `${JSON.stringify(json, (k, v: unknown) => (k === 'latencyCounts' ? undefined : v), 2)}\n`);
     log(`\nwrote ${path.relative(process.cwd(), opts.out)} (${json.durationSeconds} s)`);
   } finally {
     await cleanup();
   }
+}
+
+/** Each broker's rounds as one run (combineRuns); a broker all of whose rounds failed keeps the first error. */
+function combinePerBroker(rounds: PerBroker<Measured>[]): PerBroker<Measured> {
+  const out: PerBroker<Measured> = {};
+  for (const name of new Set(rounds.flatMap((r) => Object.keys(r) as BrokerName[]))) {
+    const good = rounds.map((r) => ok(r[name])).filter((m): m is Measured => m !== null);
+    out[name] = good.length ? combineRuns(good) : rounds.map((r) => r[name]).find((m) => m !== undefined);
+  }
+  return out;
 }
 
 main().catch((err) => {

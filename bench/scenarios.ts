@@ -99,6 +99,12 @@ export interface Measured {
   latencySamples: number;
   /** Which one-second windows the latency comes from: "<quiet> of <all>". */
   latencyWindows: string;
+  /** How many one-second windows the run had (used or not). */
+  latencyWindowsTotal: number;
+  /** The p99 of each window the latency comes from, ms. */
+  latencyWindowP99sMs: number[];
+  /** The latency histogram of those windows (Histogram.toSparse), to combine runs; not written to the JSON. */
+  latencyCounts: [number, number][];
   /** After the run: deliveries never made (published × fanout − delivered). */
   lost: number;
   duplicates: number;
@@ -154,6 +160,7 @@ export function measure(marks: Mark[], fanout: number, final: Snapshot[]): Measu
   hist.total = used.reduce((a, w) => a + w.hist.total, 0);
   const p99s = used.map((w) => w.hist.quantile(0.99)).sort((a, b) => a - b);
   return {
+    ...latencyOf(hist, p99s.map((us) => us / 1000), windows.length),
     seconds,
     deliveredPerSec: delivered / seconds,
     publishedPerSec: published / seconds,
@@ -161,15 +168,52 @@ export function measure(marks: Mark[], fanout: number, final: Snapshot[]): Measu
     brokerCpuPct: (brokerUs / 1e6 / seconds) * 100,
     loadgenCpuPct: (loadgenUs / 1e6 / seconds) * 100,
     otherCpuPct: otherPct,
-    latencyP50Ms: hist.quantile(0.5) / 1000,
-    latencyP99Ms: hist.quantile(0.99) / 1000,
-    latencyP999Ms: hist.quantile(0.999) / 1000,
-    latencyP99MedianOfWindowsMs: (p99s[Math.floor((p99s.length - 1) / 2)] ?? NaN) / 1000,
-    latencySamples: hist.total,
-    latencyWindows: `${used.length} of ${windows.length}`,
     lost: Math.max(0, sum(final, (s) => s.published) * fanout - sum(final, (s) => s.delivered)),
     duplicates: sum(final, (s) => s.duplicates),
     unexpectedCloses: sum(final, (s) => s.unexpectedCloses),
+  };
+}
+
+/** The latency figures of a histogram and its windows' p99s (ms, ascending). */
+function latencyOf(hist: Histogram, windowP99sMs: number[], windowsTotal: number) {
+  return {
+    latencyP50Ms: hist.quantile(0.5) / 1000,
+    latencyP99Ms: hist.quantile(0.99) / 1000,
+    latencyP999Ms: hist.quantile(0.999) / 1000,
+    latencyP99MedianOfWindowsMs: windowP99sMs[Math.floor((windowP99sMs.length - 1) / 2)] ?? NaN,
+    latencySamples: hist.total,
+    latencyWindows: `${windowP99sMs.length} of ${windowsTotal}`,
+    latencyWindowsTotal: windowsTotal,
+    latencyWindowP99sMs: windowP99sMs,
+    latencyCounts: hist.toSparse(),
+  };
+}
+
+/**
+ * Several runs of one scenario on one broker, as one: latency from all their windows
+ * together; rates, CPU shares and CPU per message over their summed time and messages.
+ */
+export function combineRuns(runs: Measured[]): Measured {
+  if (runs.length === 1) return runs[0];
+  const total = (f: (m: Measured) => number) => runs.reduce((a, m) => a + f(m), 0);
+  const seconds = total((m) => m.seconds);
+  const delivered = total((m) => m.deliveredPerSec * m.seconds);
+  const hist = new Histogram();
+  for (const m of runs) hist.addSparse(m.latencyCounts);
+  const p99s = runs.flatMap((m) => m.latencyWindowP99sMs).sort((a, b) => a - b);
+  const overTime = (f: (m: Measured) => number) => total((m) => f(m) * m.seconds) / seconds;
+  return {
+    seconds,
+    deliveredPerSec: delivered / seconds,
+    publishedPerSec: overTime((m) => m.publishedPerSec),
+    brokerCpuUsPerMsg: total((m) => m.brokerCpuUsPerMsg * m.deliveredPerSec * m.seconds) / delivered,
+    brokerCpuPct: overTime((m) => m.brokerCpuPct),
+    loadgenCpuPct: overTime((m) => m.loadgenCpuPct),
+    otherCpuPct: overTime((m) => m.otherCpuPct),
+    ...latencyOf(hist, p99s, total((m) => m.latencyWindowsTotal)),
+    lost: total((m) => m.lost),
+    duplicates: total((m) => m.duplicates),
+    unexpectedCloses: total((m) => m.unexpectedCloses),
   };
 }
 
