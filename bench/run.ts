@@ -289,7 +289,8 @@ async function main(): Promise<void> {
         // other brokers' runs, so that a slow drift of the machine (which moves a p99 by 2x
         // within an hour here) does not fall on one broker only. Combined after the phase.
         for (let round = 1; round <= opts.latencyRounds; round++) {
-          for (const rate of LATENCY_RATES) {
+          for (const entry of latencyRounds) {
+            const { rate } = entry;
             const label = opts.latencyRounds > 1 ? `${rate}/s (round ${round} of ${opts.latencyRounds})` : `${rate}/s`;
             log(`latency: ${pairs} pairs, QoS 1, 64 B at ${rate.toLocaleString('en-US')} msg/s${opts.latencyRounds > 1 ? `, round ${round}` : ''}`);
             const r = await forEachBroker(
@@ -298,7 +299,7 @@ async function main(): Promise<void> {
               showLatency,
               LATENCY_ONLY.filter((n) => opts.brokers.includes(n)),
             );
-            latencyRounds.find((x) => x.rate === rate)!.runs.push(r);
+            entry.runs.push(r);
           }
         }
       }
