@@ -3,14 +3,17 @@
  * serves the instances of the database, follows changes made by another process within a
  * second, is restarted after a SIGKILL, and disconnects MQTT 5 clients with 0x8B on stop; with
  * a TLS certificate it cannot load, it serves TCP and WebSocket and says why TLS waits; told to
- * bind an address the machine does not have, it keeps running and says so on every listener.
+ * bind an address the machine does not have, it keeps running and says so on every listener;
+ * and so it does on a port it lacks the privilege for.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import mqtt from 'mqtt';
@@ -18,6 +21,7 @@ import { instances, type Instance } from '@/db/schema';
 import { loadOrCreateCertificate } from '../broker/tls/certificate';
 import type { TempBackend } from '../testing/temp-backend';
 import type { BrokerSupervisor } from './broker-supervisor';
+import type { ListenerStatus } from './control-messages';
 import { freePorts, insertInstance, startBrokerProcess, until, type BrokerProcess } from './testing/broker-process';
 
 function canConnect(port: number): Promise<boolean> {
@@ -218,5 +222,35 @@ describe('the supervised broker told to bind an address this machine does not ha
     } finally {
       await broker.stop();
     }
+  });
+});
+
+describe('the supervised broker on a port below 1024, without the privilege to bind it', () => {
+  it('keeps running and reports that listener as EACCES with its port, for the console to word; the others listen', async () => {
+    // The tests may run as root, which may bind any port: then the fixture runs as nobody.
+    const asUnprivileged = process.getuid?.() === 0 ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--'] : [];
+    const [command, ...args] = [
+      ...asUnprivileged,
+      process.execPath,
+      '--import',
+      'tsx',
+      path.join(import.meta.dirname, 'testing', 'report-listeners.ts'),
+      '1000',
+    ];
+    const { stdout } = await promisify(execFile)(command, args, { cwd: path.join(import.meta.dirname, '..', '..'), timeout: 30_000 });
+    const report = JSON.parse(stdout.split('\n').find((line) => line.startsWith('{'))!) as {
+      uid: number;
+      state: string;
+      restarts: number;
+      listeners: ListenerStatus[];
+    };
+    assert.notEqual(report.uid, 0);
+    assert.equal(report.state, 'running');
+    assert.equal(report.restarts, 0, 'the broker did not exit over it');
+    const tcp = report.listeners.find((l) => l.kind === 'tcp');
+    assert.equal(tcp?.code, 'EACCES', tcp?.error ?? undefined);
+    assert.equal(tcp?.port, 1000);
+    assert.match(tcp!.error!, /permission denied 127\.0\.0\.1:1000/);
+    for (const kind of ['tls', 'ws', 'wss']) assert.equal(report.listeners.find((l) => l.kind === kind)?.error, null, kind);
   });
 });

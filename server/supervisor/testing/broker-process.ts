@@ -68,10 +68,10 @@ export interface BrokerProcess {
   stop(): Promise<void>;
 }
 
-/** `env`: more settings for the broker (MAGPIE_TLS_CERT_FILE, say). */
-export async function startBrokerProcess(env: Record<string, string> = {}): Promise<BrokerProcess> {
+/** `env`: more settings for the broker (MAGPIE_TLS_CERT_FILE, say); `instance`: the first instance's settings other than the defaults. */
+export async function startBrokerProcess(env: Record<string, string> = {}, instance: Partial<Instance> = {}): Promise<BrokerProcess> {
   const backend = tempBackend();
-  const instance = await insertInstance(backend, 'first');
+  const first = await insertInstance(backend, 'first', instance);
   const supervisor = new BrokerSupervisor({
     entry,
     execArgv: [...BROKER_EXEC_ARGV],
@@ -83,7 +83,7 @@ export async function startBrokerProcess(env: Record<string, string> = {}): Prom
   return {
     backend,
     supervisor,
-    instance,
+    instance: first,
     async stop() {
       await supervisor.stop();
       backend.cleanup();
