@@ -3,9 +3,12 @@
  * instance page says so (restarts, last exit, Running again); a port another program took
  * meanwhile shows as a port conflict on that listener, and the broker takes the port as soon
  * as it is free again, without anyone editing the instance; while the broker is down, the
- * statistics card says so. Ends with the broker running.
+ * statistics card says so; a certificate it cannot read shows on the TLS listeners, with the
+ * file and the reason, while TCP keeps serving. Ends with the broker running.
  */
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import mqtt from 'mqtt';
 import { type InstanceJson, loginAsAdmin, magpie, snap } from './support';
@@ -98,4 +101,56 @@ test('while the broker is down, the statistics card says so instead of showing o
   await expect(status).toContainText('Running', { timeout: 30_000 });
   await expect(page.getByTestId('instance-stats')).toBeVisible({ timeout: 15_000 });
   await expect(downMessage).toHaveCount(0);
+});
+
+test('a TLS certificate the broker cannot read: the TLS listeners say why, TCP serves meanwhile, and TLS opens once the file is back', async () => {
+  await page.goto(`/instances/${instance.id}`);
+  const status = page.getByTestId('broker-status');
+  const pidValue = status.locator('dd').nth(1);
+  await expect(status).toContainText('Running', { timeout: 30_000 });
+
+  // The certificate generated into the data directory at first start; a directory where the
+  // file should be cannot be read even by root (as whom the tests may run).
+  const tlsDir = path.join(process.env.E2E_DATA_DIR!, 'tls');
+  const certFile = path.join(tlsDir, 'server.crt');
+  fs.renameSync(certFile, `${certFile}.saved`);
+  fs.mkdirSync(certFile);
+  try {
+    // The certificate is read when the broker starts.
+    const pid = Number(await pidValue.innerText());
+    process.kill(pid, 'SIGKILL');
+    await expect(pidValue).not.toHaveText(String(pid), { timeout: 30_000 });
+
+    await expect(status).toContainText('Listener error', { timeout: 30_000 });
+    for (const kind of ['tls', 'wss']) await expect(page.getByTestId(`listener-${kind}`)).toContainText('TLS certificate unusable');
+    for (const kind of ['tcp', 'ws']) await expect(page.getByTestId(`listener-${kind}`)).toContainText('Listening');
+    const alert = page.getByTestId('certificate-error');
+    await expect(alert).toContainText(`cannot read the generated certificate in ${tlsDir}`);
+    await expect(alert).toContainText('EISDIR');
+    // The generated certificate, not the user's own: the help says what to do about that one.
+    await expect(alert).toContainText('remove them and it generates a new certificate');
+    // The broker runs and counts: the statistics card shows its counters, not an error.
+    await expect(page.getByTestId('instance-stats')).toBeVisible({ timeout: 15_000 });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${instance.tcpPort}`, { clientId: 'tcp-meanwhile', reconnectPeriod: 0, connectTimeout: 5000 });
+    await client.endAsync();
+    await snap(page, '12e-broker-certificate-unreadable');
+  } finally {
+    fs.rmdirSync(certFile);
+    fs.renameSync(`${certFile}.saved`, certFile);
+  }
+
+  // The broker tries the certificate again every few seconds: TLS opens without a restart.
+  const pidBefore = await pidValue.innerText();
+  await expect(page.getByTestId('listener-tls')).toContainText('Listening', { timeout: 15_000 });
+  await expect(page.getByTestId('listener-wss')).toContainText('Listening');
+  await expect(status).toContainText('Running');
+  await expect(page.getByTestId('certificate-error')).toHaveCount(0);
+  await expect(pidValue).toHaveText(pidBefore);
+  const secure = await mqtt.connectAsync(`mqtts://127.0.0.1:${instance.tlsPort}`, {
+    clientId: 'tls-again',
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    rejectUnauthorized: false,
+  });
+  await secure.endAsync();
 });

@@ -132,7 +132,7 @@ export function BrokerCard({ instanceId }: { instanceId: string }) {
             {certificateError && (
               <div role="alert" data-testid="certificate-error" className="mt-2 space-y-1 text-sm text-red-700">
                 <p className="break-all font-mono text-xs">{certificateError}</p>
-                <p>{t('broker.certificateHelp')}</p>
+                <p>{t(data.certificateConfigured ? 'broker.certificateHelp' : 'broker.certificateHelpGenerated')}</p>
               </div>
             )}
           </div>

@@ -328,6 +328,7 @@ export const en = {
   'broker.bindUnavailable': 'The bind address (MAGPIE_BROKER_BIND) is not an address of this machine',
   'broker.certificateUnusable': 'TLS certificate unusable',
   'broker.certificateHelp': 'The TLS and secure WebSocket listeners wait for a usable certificate (MAGPIE_TLS_CERT_FILE and MAGPIE_TLS_KEY_FILE); the broker tries again every 5 seconds, so fixing the files is enough.',
+  'broker.certificateHelpGenerated': 'The TLS and secure WebSocket listeners wait for a usable certificate: the self-signed one generated into the data directory cannot be read. The broker tries again every 5 seconds: make the files readable, or remove them and it generates a new certificate (clients that pinned the old one must then trust the new one).',
   'broker.unsupervised': 'This console runs without its broker process (started with next dev?): start it with npm start.',
   'instance.mode.authenticated': 'Authenticated',
   'instance.mode.openExplained': 'No authentication: any client may connect, publish and subscribe.',

@@ -326,6 +326,7 @@ export const zh: Record<MessageKey, string> = {
   'broker.bindUnavailable': '绑定地址（MAGPIE_BROKER_BIND）不是本机的地址',
   'broker.certificateUnusable': 'TLS 证书不可用',
   'broker.certificateHelp': 'TLS 与安全 WebSocket 监听在等待可用的证书（MAGPIE_TLS_CERT_FILE 与 MAGPIE_TLS_KEY_FILE）；Broker 每 5 秒重试一次，修正文件即可。',
+  'broker.certificateHelpGenerated': 'TLS 与安全 WebSocket 监听在等待可用的证书：数据目录中自动生成的自签名证书无法读取。Broker 每 5 秒重试一次：让这些文件可读，或删除它们，Broker 会生成新的证书（固定了旧证书的客户端需改为信任新证书）。',
   'broker.unsupervised': '此控制台未运行 Broker 进程（是否通过 next dev 启动？）：请使用 npm start 启动。',
   'instance.mode.authenticated': '鉴权模式',
   'instance.mode.openExplained': '不鉴权：任何客户端都可以连接、发布和订阅。',

@@ -16,9 +16,11 @@ const notSupervised: BrokerStatus = {
 
 export const brokerRouter = router({
   /** The broker process as the console's supervisor sees it. */
-  status: protectedProcedure.query(() => ({
+  status: protectedProcedure.query(({ ctx }) => ({
     ...(getSupervisor()?.status() ?? notSupervised),
     supervised: getSupervisor() !== undefined,
+    /** The TLS listeners use the user's own certificate files rather than the generated one (so the console knows which to point at). */
+    certificateConfigured: Boolean(ctx.backend.config.tlsCertFile || ctx.backend.config.tlsKeyFile),
     /** The server's clock, so the console computes uptime without clock skew. */
     now: Date.now(),
   })),
