@@ -48,6 +48,13 @@ export const brokerSessions = sqliteTable(
     /** 0 while connected. */
     disconnectedAt: integer('disconnected_at').notNull(),
     /**
+     * How far the session's queue has been sent: an `outgoing` row with `packet_id` 0 and a
+     * `seq` at or below this is in flight under the packet ID its seq gives
+     * (server/broker/store/types.ts, packetIdForSeq). One write per commit instead of one per
+     * message sent from a backlog.
+     */
+    sentSeq: integer('sent_seq').notNull().default(0),
+    /**
      * An MQTT 5 will waiting for its Will Delay Interval (server/broker/store/types.ts,
      * StoredWill): published at `will_at` (epoch ms), or when the session ends if that is
      * earlier, also after a restart. 0 = no pending will (the other will columns are null).

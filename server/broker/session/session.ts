@@ -13,7 +13,7 @@
 import type { QoS } from 'mqtt-packet';
 import { keepPayload, type Message, type NewMessage } from '../message';
 import { NO_EXPIRY } from '../settings';
-import type { StoredOutgoing, StoredSession, StoredSubscription } from '../store/types';
+import { packetIdForSeq, type StoredOutgoing, type StoredSession, type StoredSubscription } from '../store/types';
 import type { Timed } from '../timer-wheel';
 import { isStale, type BacklogOwner } from './backlog';
 import type { SessionHost } from './host';
@@ -57,7 +57,6 @@ export class Session implements Timed, BacklogOwner {
   private inflightCompacted = false;
   /** Inbound QoS 2 packet IDs between PUBREC and PUBREL. */
   private incomingQos2: Set<number> | null = null;
-  private nextPacketId = 1;
   private nextSeq = 1;
   /** Messages dropped for this client (queue full, or QoS 0 under pressure). */
   dropped = 0;
@@ -377,12 +376,14 @@ export class Session implements Timed, BacklogOwner {
     this.countDropped();
   }
 
-  /** Sends a QoS 1/2 delivery under a fresh packet ID; `stored`: the entry was saved while queued. */
+  /**
+   * Sends a QoS 1/2 delivery under a packet ID not in flight: the one its seq gives when that
+   * is free (the store then need not write it: packetIdForSeq), else the next free one.
+   * `stored`: the entry was saved while queued.
+   */
   private send(entry: Outgoing, link: SessionLink, stored = false): void {
     const inflight = (this.inflight ??= new InflightTable());
-    const id = inflight.allocate(this.nextPacketId);
-    this.nextPacketId = id === 65535 ? 1 : id + 1;
-    entry.packetId = id;
+    entry.packetId = inflight.allocate(packetIdForSeq(entry.seq));
     inflight.set(entry);
     if (this.persistent) {
       if (stored) this.host.store.saveOutgoingState(this.clientId, entry);
@@ -491,6 +492,7 @@ export class Session implements Timed, BacklogOwner {
       s.subscriptions.set(sub.filter, sub);
       host.route(s, sub);
     }
+    s.nextSeq = stored.lastSeq + 1;
     for (const entry of stored.outgoing as Outgoing[]) {
       s.nextSeq = Math.max(s.nextSeq, entry.seq + 1);
       entry.held = false;

@@ -97,6 +97,72 @@ export function brokerRestartContract(name: string, store: RestartablePersistenc
       store.close?.(persistence);
     });
 
+    it('a backlog delivered and acknowledged, then a new one queued: after another restart the new one arrives once, as new', async () => {
+      let persistence = store.first();
+      let broker = new Broker({ persistence });
+      let { port } = await broker.listen({ port: 0, host: HOST });
+      const restart = async () => {
+        await broker.close();
+        persistence = store.afterRestart(persistence);
+        broker = new Broker({ persistence });
+        ({ port } = await broker.listen({ port: 0, host: HOST }));
+      };
+      const connectSub = async () => {
+        const c = await RawClient.connect(port);
+        await c.handshake({ clientId: 'n-sub', clean: false });
+        return c;
+      };
+      const publish = async (payloads: string[]) => {
+        const pub = await connectClient(port, { clientId: 'n-pub' });
+        for (const p of payloads) await pub.publishAsync('n/t', p, { qos: 1 });
+        await pub.endAsync();
+      };
+      const sub = await connectSub();
+      sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'n/#', qos: 1 }] });
+      await sub.next('suback');
+      sub.close();
+      await eventually(() => broker.instance('default')!.sessions.get('n-sub')?.link === null, 'n-sub detached');
+      await publish(['first 0', 'first 1', 'first 2', 'first 3', 'first 4']);
+      await restart();
+
+      // The backlog is delivered and every message acknowledged.
+      const first = await connectSub();
+      for (let i = 0; i < 5; i++) {
+        const p = (await first.next('publish')) as IPublishPacket;
+        assert.equal(p.payload.toString(), `first ${i}`);
+        first.send({ cmd: 'puback', messageId: p.messageId! });
+      }
+      first.send({ cmd: 'pingreq' });
+      await first.next('pingresp');
+      first.close();
+      await eventually(() => broker.instance('default')!.sessions.get('n-sub')?.link === null, 'n-sub detached again');
+      await restart();
+      await publish(['second 0', 'second 1', 'second 2']);
+      await restart();
+
+      const again = await connectSub();
+      const got: IPublishPacket[] = [];
+      for (let i = 0; i < 3; i++) {
+        const p = (await again.next('publish')) as IPublishPacket;
+        got.push(p);
+        again.send({ cmd: 'puback', messageId: p.messageId! });
+      }
+      assert.deepEqual(
+        got.map((p) => [p.payload.toString(), p.dup]),
+        [
+          ['second 0', false],
+          ['second 1', false],
+          ['second 2', false],
+        ],
+      );
+      again.send({ cmd: 'pingreq' });
+      await again.next('pingresp');
+      assert.deepEqual(again.pending().filter((p) => p.cmd === 'publish'), [], 'nothing delivered twice');
+      again.close();
+      await broker.close();
+      store.close?.(persistence);
+    });
+
     it('keeps a pending MQTT 5 delayed will: it fires at its time, at once if that passed, or not at all after a reconnect', async () => {
       let persistence = store.first();
       let broker = new Broker({ persistence });

@@ -280,4 +280,117 @@ describe('durability across broker process restarts (SQLite)', { timeout: 60_000
       assert.equal(await second.stop('SIGTERM'), 0);
     }
   });
+  it('SIGKILL while a stored backlog is being delivered: what was in flight resumes under its packet ID, the rest follows, nothing twice', async () => {
+    const dataDir = tempDir();
+    const first = await startBroker(dataDir);
+    const port = first.port;
+    const BACKLOG = 12;
+    // Persistent subscribers, offline while a backlog builds up: MQTT 5 with Receive Maximum
+    // 4 (the broker sends 4 at a time) at QoS 2 and QoS 1, and 3.1.1 at QoS 2 (all at once).
+    const cases = [
+      { clientId: 'bk-5-q2', version: 5, qos: 2 },
+      { clientId: 'bk-5-q1', version: 5, qos: 1 },
+      { clientId: 'bk-4-q2', version: 4, qos: 2 },
+    ] as const;
+    type Case = (typeof cases)[number];
+    const connect = async (c: Case) => {
+      const raw = await RawClient.connect(port, c.version);
+      const properties = { sessionExpiryInterval: 600, receiveMaximum: 4 };
+      const connack = (await raw.handshake({ clientId: c.clientId, clean: false, ...(c.version === 5 ? { properties } : {}) })) as IConnackPacket;
+      return { raw, connack };
+    };
+    for (const c of cases) {
+      const { raw } = await connect(c);
+      raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: `bk/${c.qos}`, qos: c.qos }] });
+      await raw.next('suback');
+      raw.send({ cmd: 'disconnect' });
+      await raw.waitClose();
+    }
+    const pub = await connectClient(port, { clientId: 'bk-pub' });
+    for (let i = 0; i < BACKLOG; i++) {
+      await pub.publishAsync('bk/1', `m${i}`, { qos: 1 });
+      await pub.publishAsync('bk/2', `m${i}`, { qos: 2 });
+    }
+    await pub.endAsync();
+
+    // Each reconnects and answers by position: m0 never; m1 PUBREC only (QoS 2; never at
+    // QoS 1); m2…m7 completely; nothing after. MQTT 5 ends with m8 and m9 in flight and m10,
+    // m11 still queued; 3.1.1 has all twelve sent.
+    const complete = (i: number) => i >= 2 && i <= 7;
+    const sent: Map<number, number>[] = [];
+    const subs: RawClient[] = [];
+    for (const c of cases) {
+      const { raw } = await connect(c);
+      const ids = new Map<number, number>(); // message index → packet ID it was sent under
+      const awaitingPubrel = new Set<number>();
+      const last = c.version === 5 ? 9 : BACKLOG - 1;
+      while (!ids.has(last) || awaitingPubrel.size > 0) {
+        const p = await raw.next(undefined, 10_000);
+        if (p.cmd === 'pubrel') {
+          assert.ok(awaitingPubrel.delete(p.messageId!), `${c.clientId}: PUBREL ${p.messageId}`);
+          if (p.messageId !== ids.get(1)) raw.send({ cmd: 'pubcomp', messageId: p.messageId! });
+          continue;
+        }
+        assert.equal(p.cmd, 'publish', `${c.clientId}: ${p.cmd}`);
+        const publish = p as IPublishPacket;
+        const i = Number(publish.payload.toString().slice(1));
+        assert.equal(publish.dup, false);
+        ids.set(i, publish.messageId!);
+        if (complete(i) || (i === 1 && c.qos === 2)) {
+          raw.send({ cmd: c.qos === 1 ? 'puback' : 'pubrec', messageId: publish.messageId! });
+          if (c.qos === 2) awaitingPubrel.add(publish.messageId!);
+        }
+      }
+      // The broker has handled every answer above (its PINGRESP comes after them).
+      raw.send({ cmd: 'pingreq' });
+      await raw.next('pingresp');
+      assert.deepEqual(raw.pending(), [], `${c.clientId}: nothing past its window`);
+      sent.push(ids);
+      subs.push(raw);
+    }
+    // In the MQTT 5 runs, m8 could not take the packet ID its position gives (the in-flight
+    // table's slot for it was held by m0): so the restart below covers IDs of both kinds.
+    assert.notEqual(sent[0].get(8), 9);
+    assert.equal(sent[2].get(8), 9);
+
+    assert.equal(await first.stop('SIGKILL'), null);
+    for (const raw of subs) raw.close();
+    const second = await startBroker(dataDir, port);
+    try {
+      for (const [n, c] of cases.entries()) {
+        const { raw, connack } = await connect(c);
+        assert.equal(connack.sessionPresent, true);
+        const marker = await connectClient(port, { clientId: `bk-marker-${n}` });
+        await marker.publishAsync(`bk/${c.qos}`, 'end', { qos: c.qos });
+        await marker.endAsync();
+        // Answered in full now, so the window keeps moving.
+        const seen: Packet[] = [];
+        for (;;) {
+          const p = await raw.next(undefined, 10_000);
+          seen.push(p);
+          if (p.cmd === 'pubrel') raw.send({ cmd: 'pubcomp', messageId: p.messageId! });
+          if (p.cmd !== 'publish') continue;
+          raw.send({ cmd: c.qos === 1 ? 'puback' : 'pubrec', messageId: p.messageId! });
+          if (p.payload.toString() === 'end') break;
+        }
+        const ids = sent[n];
+        const released = c.qos === 2 ? [1] : [];
+        const inflight = [...ids.keys()].filter((i) => !complete(i) && !released.includes(i));
+        const neverSent = Array.from({ length: BACKLOG }, (_, i) => i).filter((i) => !ids.has(i));
+        assert.deepEqual(
+          seen.filter((p) => p.cmd === 'pubrel' && released.map((i) => ids.get(i)).includes(p.messageId)).map((p) => p.messageId),
+          released.map((i) => ids.get(i)),
+          `${c.clientId}: the PUBREC'd delivery resumes with PUBREL`,
+        );
+        const publishes = seen.filter((p): p is IPublishPacket => p.cmd === 'publish');
+        assert.deepEqual(
+          publishes.slice(0, -1).map((p) => [p.payload.toString(), p.dup, ...(p.dup ? [p.messageId] : [])]),
+          [...inflight.map((i) => [`m${i}`, true, ids.get(i)]), ...neverSent.map((i) => [`m${i}`, false])],
+          `${c.clientId}: in flight again under the same IDs with DUP, then the rest once`,
+        );
+      }
+    } finally {
+      assert.equal(await second.stop('SIGTERM'), 0);
+    }
+  });
 });

@@ -27,13 +27,17 @@ export class MemorySessionStore implements SessionStore {
   private readonly records = new Map<string, SessionRecord>();
 
   load(): StoredSession[] {
-    return [...this.records.values()].map((r) => ({
-      ...r.meta,
-      subscriptions: [...r.subscriptions.values()].map((s) => ({ ...s })),
-      outgoing: [...r.outgoing.values()].sort((a, b) => a.seq - b.seq).map((o) => ({ ...o })),
-      incomingQos2: [...r.incomingQos2],
-      will: r.will ? copyWill(r.will) : null,
-    }));
+    return [...this.records.values()].map((r) => {
+      const outgoing = [...r.outgoing.values()].sort((a, b) => a.seq - b.seq).map((o) => ({ ...o }));
+      return {
+        ...r.meta,
+        subscriptions: [...r.subscriptions.values()].map((s) => ({ ...s })),
+        outgoing,
+        lastSeq: outgoing.at(-1)?.seq ?? 0,
+        incomingQos2: [...r.incomingQos2],
+        will: r.will ? copyWill(r.will) : null,
+      };
+    });
   }
 
   saveSession(meta: StoredSessionMeta): void {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMessage } from '../message';
-import type { SessionStore, StoredOutgoing } from './types';
+import { packetIdForSeq, type SessionStore, type StoredOutgoing } from './types';
 
 export function sessionStoreContract(name: string, open: () => SessionStore, reopen?: (store: SessionStore) => SessionStore): void {
   const reload = (store: SessionStore) => (reopen ? reopen(store) : store).load();
@@ -75,6 +75,53 @@ export function sessionStoreContract(name: string, open: () => SessionStore, reo
         [3, 'queued', 12, true, [7]],
       );
       assert.equal(rest.length, 0);
+    });
+
+    it('brings back an entry sent under the packet ID its seq gives in flight under that ID', () => {
+      const store = open();
+      store.saveSession({ clientId: 'c5', expiryInterval: 10, disconnectedAt: 0 });
+      const entries = [1, 2, 3, 4].map((seq) => outgoing(seq, `m${seq}`));
+      for (const e of entries) store.saveOutgoing('c5', e);
+      // Sent in queue order: 1 and 2 under their own IDs, 3 under another (its own was taken).
+      const send = (e: StoredOutgoing, packetId: number) => {
+        e.packetId = packetId;
+        store.saveOutgoingState('c5', e);
+      };
+      send(entries[0], packetIdForSeq(1));
+      send(entries[1], packetIdForSeq(2));
+      send(entries[2], 7);
+      store.deleteOutgoing('c5', 1); // acknowledged
+      const s = reload(store).find((x) => x.clientId === 'c5')!;
+      assert.deepEqual(
+        s.outgoing.map((o) => [o.seq, o.message.payload.toString(), o.packetId]),
+        [
+          [2, 'm2', 2],
+          [3, 'm3', 7],
+          [4, 'm4', 0], // still queued
+        ],
+      );
+      assert.ok(s.lastSeq >= 4, `lastSeq ${s.lastSeq}`);
+
+      // Past 65,535 the IDs wrap; a PUBREC'd entry keeps its ID.
+      store.saveSession({ clientId: 'c6', expiryInterval: 10, disconnectedAt: 0 });
+      const high = [65535, 65536, 65537].map((seq) => outgoing(seq, `h${seq}`));
+      for (const e of high) {
+        store.saveOutgoing('c6', e);
+        e.packetId = packetIdForSeq(e.seq);
+        store.saveOutgoingState('c6', e);
+      }
+      high[1].released = true;
+      store.saveOutgoingState('c6', high[1]);
+      assert.deepEqual(
+        reload(store)
+          .find((x) => x.clientId === 'c6')!
+          .outgoing.map((o) => [o.seq, o.packetId, o.released]),
+        [
+          [65535, 65535, false],
+          [65536, 1, true],
+          [65537, 2, false],
+        ],
+      );
     });
 
     it('updates and deletes', () => {

@@ -16,7 +16,7 @@ import { connectClient, HOST, inboxOf } from '../testing/helpers';
 import { brokerRestartContract } from './broker-restart.contract';
 import { sessionStoreContract } from './session-store.contract';
 import { BROKER_DATABASE_FILE, SqlitePersistence } from './sqlite';
-import type { InstanceStore, SessionStore, StoredOutgoing } from './types';
+import { packetIdForSeq, type InstanceStore, type SessionStore, type StoredOutgoing } from './types';
 
 const dirs: string[] = [];
 const handles: SqlitePersistence[] = [];
@@ -246,6 +246,68 @@ describe('SqlitePersistence on disk', () => {
     s2.commit();
     assert.equal(count(p2.sqlite, 'messages'), 1);
     assert.equal(count(p2.sqlite, 'outgoing'), 3);
+  });
+
+  it('records a backlog sent under the IDs its seqs give as one mark per session, not a write per row', () => {
+    const dir = tempDir();
+    const p = persistence(dir);
+    const store = p.open('i');
+    const { sessions } = store;
+    sessions.saveSession({ clientId: 'b', expiryInterval: 60, disconnectedAt: 0 });
+    const backlog = Array.from({ length: 100 }, (_, i) => outgoing(i + 1, msg(`m${i + 1}`)));
+    for (const e of backlog) sessions.saveOutgoing('b', e);
+    store.commit();
+    // One turn sends the first 60 under their own IDs.
+    for (const e of backlog.slice(0, 60)) {
+      e.packetId = packetIdForSeq(e.seq);
+      sessions.saveOutgoingState('b', e);
+    }
+    store.commit();
+    assert.equal(count(p.sqlite, 'outgoing', 'packet_id != 0'), 0, 'no row rewritten');
+    assert.equal(p.sqlite.prepare("SELECT sent_seq FROM sessions WHERE client_id = 'b'").pluck().get(), 60);
+    const [loaded] = sessions.load();
+    assert.deepEqual(
+      [loaded.outgoing.filter((o) => o.packetId === o.seq).length, loaded.outgoing.filter((o) => o.packetId === 0).length],
+      [60, 40],
+    );
+    // The next turn sends the rest; all are acknowledged. Nothing stays, but the session
+    // numbers new entries after 100 (a queued entry numbered 1 again would read as sent).
+    for (const e of backlog.slice(60)) {
+      e.packetId = packetIdForSeq(e.seq);
+      sessions.saveOutgoingState('b', e);
+    }
+    store.commit();
+    for (const e of backlog) sessions.deleteOutgoing('b', e.seq);
+    store.commit();
+    assert.equal(count(p.sqlite, 'outgoing'), 0);
+    assert.equal(sessions.load()[0].lastSeq, 100);
+
+    // In one turn: the session sends 3 entries and ends, the client starts a new session
+    // (numbered from 1 again), and it sends its first entry. The new session's mark is its own.
+    sessions.saveSession({ clientId: 'n', expiryInterval: 60, disconnectedAt: 0 });
+    const old = [1, 2, 3].map((seq) => outgoing(seq, msg(`old${seq}`)));
+    for (const e of old) sessions.saveOutgoing('n', e);
+    store.commit();
+    for (const e of old) {
+      e.packetId = packetIdForSeq(e.seq);
+      sessions.saveOutgoingState('n', e);
+    }
+    sessions.deleteSession('n');
+    sessions.saveSession({ clientId: 'n', expiryInterval: 60, disconnectedAt: 0 });
+    const renewed = [1, 2].map((seq) => outgoing(seq, msg(`new${seq}`)));
+    for (const e of renewed) sessions.saveOutgoing('n', e);
+    renewed[0].packetId = packetIdForSeq(1);
+    sessions.saveOutgoingState('n', renewed[0]);
+    store.commit();
+    const n = sessions.load().find((x) => x.clientId === 'n')!;
+    assert.deepEqual(
+      n.outgoing.map((o) => [o.seq, o.message.payload.toString(), o.packetId]),
+      [
+        [1, 'new1', 1], // in flight
+        [2, 'new2', 0], // queued
+      ],
+    );
+    p.close();
   });
 
   it('keeps instances apart and destroy() deletes all of one instance', () => {

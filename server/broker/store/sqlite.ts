@@ -61,15 +61,16 @@ import {
   willValues,
   type WillValues,
 } from './sqlite-rows';
-import type {
-  InstanceStore,
-  PersistenceProvider,
-  SessionStore,
-  StoredOutgoing,
-  StoredSession,
-  StoredSessionMeta,
-  StoredSubscription,
-  StoredWill,
+import {
+  packetIdForSeq,
+  type InstanceStore,
+  type PersistenceProvider,
+  type SessionStore,
+  type StoredOutgoing,
+  type StoredSession,
+  type StoredSessionMeta,
+  type StoredSubscription,
+  type StoredWill,
 } from './types';
 
 export const BROKER_DATABASE_FILE = 'broker.db';
@@ -105,12 +106,20 @@ type Write =
       shareFilter: string | null;
     }
   | { op: 'outgoingState'; clientId: string; seq: number; packetId: number; released: boolean }
+  | SentMark
   | { op: 'deleteOutgoing'; clientId: string; seq: number }
   | { op: 'incomingQos2'; clientId: string; packetId: number }
   | { op: 'deleteIncomingQos2'; clientId: string; packetId: number }
   | { op: 'will'; clientId: string; at: number; values: WillValues }
   | { op: 'retained'; message: Message }
   | { op: 'deleteRetained'; topic: string };
+
+/** The session sent its queue up to `seq` (sessions.sent_seq); at most one per session in a log, raised in place. */
+interface SentMark {
+  op: 'sent';
+  clientId: string;
+  seq: number;
+}
 
 type Statements = ReturnType<typeof prepareStatements>;
 
@@ -141,6 +150,7 @@ function prepareStatements(db: Database.Database) {
        ON CONFLICT (instance_id, client_id, seq) DO UPDATE SET message_key = excluded.message_key, qos = excluded.qos, retain = excluded.retain,
          subscription_ids = excluded.subscription_ids, packet_id = excluded.packet_id, released = excluded.released, share_filter = excluded.share_filter`,
     ),
+    updateSentSeq: db.prepare('UPDATE sessions SET sent_seq = ? WHERE instance_id = ? AND client_id = ?'),
     updateOutgoingState: db.prepare('UPDATE outgoing SET packet_id = ?, released = ? WHERE instance_id = ? AND client_id = ? AND seq = ?'),
     deleteOutgoing: db.prepare('DELETE FROM outgoing WHERE instance_id = ? AND client_id = ? AND seq = ? RETURNING message_key').pluck(),
     insertIncomingQos2: db.prepare('INSERT OR IGNORE INTO incoming_qos2 (instance_id, client_id, packet_id) VALUES (?, ?, ?)'),
@@ -202,6 +212,9 @@ function applyWrites(s: Statements, instanceId: string, writes: readonly Write[]
         break;
       case 'outgoingState':
         s.updateOutgoingState.run(w.packetId, w.released ? 1 : 0, instanceId, w.clientId, w.seq);
+        break;
+      case 'sent':
+        s.updateSentSeq.run(w.seq, instanceId, w.clientId);
         break;
       case 'deleteOutgoing': {
         const key = s.deleteOutgoing.get(instanceId, w.clientId, w.seq) as number | undefined;
@@ -345,6 +358,8 @@ class SqliteInstanceStore implements InstanceStore {
   private log: Write[] = [];
   /** Messages whose row is already written by this log: a fan-out inserts the payload once. */
   private readonly loggedMessages = new Set<number>();
+  /** The log's sent mark per session (markSent). */
+  private readonly sentMarks = new Map<string, SentMark>();
   private closed = false;
   /** A commit at the end of this turn is scheduled (see append). */
   private commitScheduled = false;
@@ -400,6 +415,29 @@ class SqliteInstanceStore implements InstanceStore {
     return key;
   }
 
+  /**
+   * The session has sent its queue up to `seq`. A session draining a backlog sends many
+   * entries per turn: the log keeps one mark per session and raises it, so the commit writes
+   * the session row once instead of each entry's row. Raising a mark logged earlier in the
+   * turn is safe because the commit is one transaction, except across the session's deletion
+   * (a new session of that client numbers from 1 again): deleteSession forgets the mark first.
+   */
+  markSent(clientId: string, seq: number): void {
+    const mark = this.sentMarks.get(clientId);
+    if (mark) {
+      mark.seq = Math.max(mark.seq, seq);
+      return;
+    }
+    const write: SentMark = { op: 'sent', clientId, seq };
+    this.sentMarks.set(clientId, write);
+    this.append(write);
+  }
+
+  /** The session is deleted in this log: a later mark is a new write after the deletion. */
+  forgetSentMark(clientId: string): void {
+    this.sentMarks.delete(clientId);
+  }
+
   get uncommitted(): boolean {
     return this.log.length !== 0 && !this.closed;
   }
@@ -410,6 +448,7 @@ class SqliteInstanceStore implements InstanceStore {
     this.provider.write(this.instanceId, this.log);
     this.log = [];
     this.loggedMessages.clear();
+    this.sentMarks.clear();
   }
 
   close(): void {
@@ -419,6 +458,7 @@ class SqliteInstanceStore implements InstanceStore {
     } finally {
       this.closed = true;
       this.log = [];
+      this.sentMarks.clear();
       this.provider.storeClosed(this);
     }
   }
@@ -427,6 +467,7 @@ class SqliteInstanceStore implements InstanceStore {
   discard(): void {
     this.closed = true;
     this.log = [];
+    this.sentMarks.clear();
   }
 
   loadSessions(): StoredSession[] {
@@ -435,13 +476,16 @@ class SqliteInstanceStore implements InstanceStore {
     const id = this.instanceId;
     const { brokerSessions, brokerSubscriptions, brokerOutgoing, brokerIncomingQos2, brokerMessages } = schema;
     const sessions = new Map<string, StoredSession>();
+    const sentSeqs = new Map<string, number>();
     for (const r of db.select().from(brokerSessions).where(eq(brokerSessions.instanceId, id)).all()) {
+      sentSeqs.set(r.clientId, r.sentSeq);
       sessions.set(r.clientId, {
         clientId: r.clientId,
         expiryInterval: r.expiryInterval,
         disconnectedAt: r.disconnectedAt,
         subscriptions: [],
         outgoing: [],
+        lastSeq: r.sentSeq,
         incomingQos2: [],
         will: willFromRow(r),
       });
@@ -474,13 +518,16 @@ class SqliteInstanceStore implements InstanceStore {
       const session = sessions.get(r.clientId);
       const message = messages.get(r.messageKey);
       if (!session || !message) continue;
+      // Sent under the ID its seq gives, recorded only as the session's sent mark (markSent).
+      const packetId = r.packetId === 0 && r.seq <= sentSeqs.get(r.clientId)! ? packetIdForSeq(r.seq) : r.packetId;
+      session.lastSeq = Math.max(session.lastSeq, r.seq);
       session.outgoing.push({
         seq: r.seq,
         message,
         qos: r.qos as StoredOutgoing['qos'],
         retain: r.retain,
         subscriptionIds: subscriptionIdsFromColumn(r.subscriptionIds),
-        packetId: r.packetId,
+        packetId,
         released: r.released,
         shareFilter: r.shareFilter,
       });
@@ -530,6 +577,7 @@ class SqliteSessionStore implements SessionStore {
 
   deleteSession(clientId: string): void {
     if (!this.known.delete(clientId)) return;
+    this.store.forgetSentMark(clientId);
     this.store.append({ op: 'deleteSession', clientId });
   }
 
@@ -561,7 +609,15 @@ class SqliteSessionStore implements SessionStore {
 
   saveOutgoingState(clientId: string, entry: StoredOutgoing): void {
     if (!this.known.has(clientId)) return;
-    // No message row, no full upsert: the row exists (backlog delivery's hot path).
+    // Backlog delivery's hot path. Sent under the ID its seq gives: the row stays as it is and
+    // only the session's sent mark moves (one write per commit). Stored entries leave the
+    // queue in seq order, so every row with packet_id 0 up to the mark is in flight; the
+    // session numbers its entries above the mark after a restart (StoredSession.lastSeq).
+    if (!entry.released && entry.packetId === packetIdForSeq(entry.seq)) {
+      this.store.markSent(clientId, entry.seq);
+      return;
+    }
+    // Another ID (that one was taken), or PUBREC received: no message row, no full upsert.
     this.store.append({ op: 'outgoingState', clientId, seq: entry.seq, packetId: entry.packetId, released: entry.released });
   }
 

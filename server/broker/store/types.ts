@@ -43,6 +43,16 @@ export interface StoredOutgoing {
   shareFilter?: string | null;
 }
 
+/**
+ * The packet ID a session gives a delivery when it is free: one that follows from its seq
+ * (1…65535, wrapping). A store then need not write the ID of each stored entry as it is sent
+ * (see SqliteSessionStore.saveOutgoingState); when it is taken, the session allocates another
+ * and that one is written.
+ */
+export function packetIdForSeq(seq: number): number {
+  return ((seq - 1) % 65535) + 1;
+}
+
 export interface StoredSessionMeta {
   clientId: string;
   /** Seconds; 0xFFFFFFFF = never expires. Always > 0 for stored sessions. */
@@ -66,6 +76,12 @@ export interface StoredSession extends StoredSessionMeta {
   subscriptions: StoredSubscription[];
   /** In seq order. */
   outgoing: StoredOutgoing[];
+  /**
+   * The highest seq the session is known to have used, at least that of the last `outgoing`
+   * entry: the restored session numbers new entries above it (a store that records how far
+   * the queue was sent must not see those numbers again).
+   */
+  lastSeq: number;
   incomingQos2: number[];
   /** The pending delayed will; null = none. */
   will: StoredWill | null;
@@ -84,6 +100,8 @@ export interface SessionStore {
   /**
    * The entry was saved before and only its delivery state changed (packetId: sent; released:
    * PUBREC received). A cheaper write than saveOutgoing: the message row is known to exist.
+   * A store may record a send under the entry's own packet ID (`packetIdForSeq`) as just "the
+   * session has sent up to this seq": entries leave a session's queue in seq order.
    */
   saveOutgoingState(clientId: string, entry: StoredOutgoing): void;
   deleteOutgoing(clientId: string, seq: number): void;
