@@ -9,7 +9,10 @@
  * - retained messages are still there;
  * - an outgoing QoS 2 delivery whose PUBREC the broker had processed resumes with PUBREL, not
  *   a second PUBLISH; one not yet PUBREC'd is resent with DUP under the same packet ID;
- * - an inbound QoS 2 PUBLISH resent after the restart is acknowledged, not routed twice.
+ * - an inbound QoS 2 PUBLISH resent after the restart is acknowledged, not routed twice;
+ * - killed while a stored backlog is being delivered, the broker resends what was in flight
+ *   with DUP under the packet IDs it had (whether the ID followed from the entry's position or
+ *   had to be another), resumes a PUBREC'd one with PUBREL, and sends the rest once.
  *
  * MQTT.js clients throughout, except where the test must stop a client between two packets of
  * a QoS 2 exchange (a raw socket client; MQTT.js answers PUBREL with PUBCOMP on its own).
