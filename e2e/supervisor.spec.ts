@@ -4,7 +4,8 @@
  * meanwhile shows as a port conflict on that listener, and the broker takes the port as soon
  * as it is free again, without anyone editing the instance; while the broker is down, the
  * statistics card says so; a certificate it cannot read shows on the TLS listeners, with the
- * file and the reason, while TCP keeps serving. Ends with the broker running.
+ * file and the reason, while TCP keeps serving; an instance the broker has not opened yet says
+ * its listeners are being opened, then shows them and its counters. Ends with the broker running.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -153,4 +154,41 @@ test('a TLS certificate the broker cannot read: the TLS listeners say why, TCP s
     rejectUnauthorized: false,
   });
   await secure.endAsync();
+});
+
+test('an instance the broker has not opened yet: the page says its listeners are being opened, then shows them and the counters', async () => {
+  await page.goto(`/instances/${instance.id}`);
+  const status = page.getByTestId('broker-status');
+  const pidValue = status.locator('dd').nth(1);
+  await expect(status).toContainText('Running', { timeout: 30_000 });
+  const pid = Number(await pidValue.innerText());
+
+  // The broker is held (SIGSTOP) while an instance is created: until it runs again it can
+  // neither open the new instance's listeners nor count anything for it, as in the second
+  // after creating an instance or while a busy broker catches up.
+  process.kill(pid, 'SIGSTOP');
+  let created: InstanceJson | null = null;
+  try {
+    created = JSON.parse(magpie('instance', 'create', '--name', 'supervisor-e2e-opening', '--open', '--json')) as InstanceJson;
+    await page.goto(`/instances/${created.id}`);
+    await expect(status).toContainText('Starting');
+    await expect(page.getByTestId('no-listeners')).toHaveText('Being opened: they appear in a second or two.');
+    await expect(page.getByText("No counters yet: the broker is opening this instance's listeners. They appear in a few seconds.")).toBeVisible({
+      timeout: 15_000,
+    });
+    await expect(page.getByTestId('instance-stats')).toHaveCount(0);
+    await snap(page, '12f-instance-listeners-opening');
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+
+  // Running again, the same process opens the listeners and counts.
+  for (const kind of ['tcp', 'tls', 'ws', 'wss']) await expect(page.getByTestId(`listener-${kind}`)).toContainText('Listening', { timeout: 15_000 });
+  await expect(status).toContainText('Running');
+  await expect(pidValue).toHaveText(String(pid));
+  await expect(page.getByTestId('instance-stats')).toBeVisible({ timeout: 15_000 });
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${created.tcpPort}`, { clientId: 'opened', reconnectPeriod: 0, connectTimeout: 5000 });
+  await expect(page.getByTestId('stat-connections').locator('dd')).toHaveText('1', { timeout: 15_000 });
+  await client.endAsync();
+  magpie('instance', 'delete', created.id, '--yes');
 });
